@@ -1,0 +1,201 @@
+/**
+ * Benchmark helpers (not product code): child processes, /proc readings, free ports,
+ * compiling the C tools.
+ */
+import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'child_process';
+import * as dgram from 'dgram';
+import { readFileSync } from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { createInterface } from 'readline';
+
+const CLK_TCK = 100; // USER_HZ is 100 on every Linux architecture node supports
+
+/** Every child started here, killed on exit. */
+const children = new Set<ChildProcess>();
+
+export function killAllChildren(): void {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+}
+process.on('exit', killAllChildren);
+
+export interface Proc {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Resolves with the first stdout line for which `pred` returns true. */
+  waitForLine(pred: (line: string) => boolean, timeoutMs: number): Promise<string>;
+  /** Calls `fn` for every later stdout line. */
+  onLine(fn: (line: string) => void): void;
+  /** Recent stderr, for error messages. */
+  stderrTail(): string;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  readonly exited: Promise<number | string>;
+}
+
+export function startProcess(cmd: string, args: string[], opts: SpawnOptions = {}): Proc {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  if (child.pid === undefined) throw new Error(`cannot start ${cmd}`);
+  children.add(child);
+  const listeners: ((line: string) => void)[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    for (const l of [...listeners]) l(line);
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      resolve(code ?? signal ?? -1);
+    });
+  });
+  const proc: Proc = {
+    child,
+    pid: child.pid,
+    exited,
+    stderrTail: () => stderr,
+    onLine: (fn) => {
+      listeners.push(fn);
+    },
+    waitForLine: (pred, timeoutMs) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${cmd}: timeout waiting for output\n${stderr}`)), timeoutMs);
+        const fn = (line: string): void => {
+          if (pred(line)) {
+            clearTimeout(timer);
+            listeners.splice(listeners.indexOf(fn), 1);
+            resolve(line);
+          }
+        };
+        listeners.push(fn);
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`${cmd} exited (${code}) before it was ready\n${stderr}`));
+        });
+      }),
+  };
+  return proc;
+}
+
+/** Sends `signal`, then SIGKILL after `graceMs`. */
+export async function stopProcess(p: Proc, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill(signal);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+/** CPU seconds (utime + stime, all threads) of a process. */
+export function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime is field 14, stime field 15
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** VmRSS of a process in KiB. */
+export function procRssKb(pid: number): number {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function tryBindUdp(address: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', (e) => {
+      s.close();
+      reject(e);
+    });
+    s.bind(port, address, () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** A UDP port free on every address given (the first address picks it). */
+export async function freeUdpPort(addresses: string[]): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await tryBindUdp(addresses[0], 0);
+    if (port < 30000) continue; // stay clear of the load generator's source ports
+    try {
+      for (const a of addresses.slice(1)) await tryBindUdp(a, port);
+      return port;
+    } catch {
+      // taken on another address: try again
+    }
+  }
+  throw new Error(`no free UDP port on ${addresses.join(', ')}`);
+}
+
+export function freeTcpPort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, address, () => {
+      const a = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(a.port));
+    });
+  });
+}
+
+/** Compiles the C benchmark tools with the system compiler (CC or cc) into outDir. */
+export function compileTools(benchDir: string, outDir: string): { loadgen: string; reflector: string } {
+  const cc = process.env.CC ?? 'cc';
+  const flags = ['-O2', '-Wall', '-Wextra'];
+  const tools = { loadgen: path.join(outDir, 'loadgen'), reflector: path.join(outDir, 'reflector') };
+  for (const [name, out] of Object.entries(tools)) {
+    try {
+      execFileSync(cc, [...flags, '-o', out, path.join(benchDir, 'c', `${name}.c`)], { stdio: 'pipe' });
+    } catch (e) {
+      const err = e as { stderr?: Buffer; message: string };
+      throw new Error(`compiling bench/c/${name}.c with ${cc} failed:\n${err.stderr?.toString() ?? err.message}`);
+    }
+  }
+  return tools;
+}
+
+/** GET http://host:port/path; resolves with status and body (rejects on connection error). */
+export function httpGet(host: string, port: number, urlPath: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, host);
+    let data = '';
+    sock.setTimeout(timeoutMs, () => {
+      sock.destroy();
+      reject(new Error('timeout'));
+    });
+    sock.on('connect', () => sock.write(`GET ${urlPath} HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
+    sock.on('data', (d) => {
+      data += d.toString();
+    });
+    sock.on('error', reject);
+    sock.on('end', () => {
+      const m = /^HTTP\/1\.\d (\d{3})/.exec(data);
+      const i = data.indexOf('\r\n\r\n');
+      resolve({ status: m ? Number(m[1]) : 0, body: i >= 0 ? data.slice(i + 4) : '' });
+    });
+  });
+}
+
+export interface UdpKernelStats {
+  readonly rcvbufErrors: number;
+  readonly noPorts: number;
+}
+
+/** System-wide UDP counters from /proc/net/snmp (datagrams dropped on full receive buffers). */
+export function udpKernelStats(): UdpKernelStats {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  if (lines.length < 2) return { rcvbufErrors: 0, noPorts: 0 };
+  const names = lines[0].split(/\s+/);
+  const vals = lines[1].split(/\s+/);
+  const get = (n: string): number => Number(vals[names.indexOf(n)] ?? 0);
+  return { rcvbufErrors: get('RcvbufErrors'), noPorts: get('NoPorts') };
+}

@@ -1,0 +1,334 @@
+/**
+ * BENCHMARK (not product code): `npm run bench` (ts-node --transpile-only bench/run.ts).
+ *
+ * Measures, in one run on loopback, the GWLB agent (dist/agent/gwlb-agent.js, policy really
+ * evaluated, reply mode bound-port) against a C reference reflector (recvmmsg/sendmmsg, the
+ * user-space limit), both driven by a C GWLB load generator (bench/c/loadgen.c):
+ *   1. capacity (closed loop) for 200 B and 1400 B inner packets over 4,096 flows;
+ *   2. latency p50/p99/p99.9 at 25/50/90 % of the agent's capacity (open loop), the
+ *      reference at the same offered loads;
+ *   3. the agent's RSS with 1,000,000 tracked flows;
+ *   4. CPU per packet (utime+stime of the target over the packets it returned).
+ * Writes bench/out/results.json, bench/out/results.md, bench/out/latency.svg (+ .png when a
+ * converter exists) and prints a markdown table. Options: --help.
+ */
+import { execFileSync } from 'child_process';
+import { mkdirSync, writeFileSync } from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { LoadgenParams, LoadgenResult, runLoadgen } from './lib/loadgen';
+import { compileTools, freeUdpPort, procRssKb, sleep } from './lib/proc';
+import { BenchResults, LatencyRow, machineInfo, markdownReport, MemoryResult } from './lib/report';
+import { latencyChartSvg, LatencyPanel } from './lib/svg';
+import { bundleAgent, startAgent, startNodeReflector, startReflector, Target, writeBenchPolicy } from './lib/targets';
+
+const BENCH_DIR = __dirname;
+const ROOT = path.dirname(BENCH_DIR);
+const TARGET_IP = '127.0.0.1';
+const GWLB_IP = '127.0.0.2';
+
+const HELP = `usage: npm run bench -- [options]
+  --target agent|node-reflector  system under test (default agent; node-reflector = trivial Node
+                                 reflector in bench/, for developing the bench without the agent)
+  --quick                        short run (about 1 minute; smaller flow count for memory)
+  --sizes 200,1400               inner IPv4 packet sizes in bytes
+  --flows 4096                   flows (distinct 5-tuples + cookies, outer source port per flow)
+  --loads 25,50,90               latency loads in % of the agent's measured capacity
+  --window 64                    packets in flight for the capacity (closed-loop) runs
+  --duration 4                   seconds measured per capacity run (after 1 s warm-up)
+  --latency-duration 3           seconds measured per latency run (after 0.5 s warm-up)
+  --rss-flows 1000000            flows driven through a fresh agent for the RSS figure
+  --skip-rss  --skip-latency  --skip-listen-reference  --no-build
+  --node-arg ARG                 extra node option for the agent (repeatable), e.g. --max-semi-space-size=64
+  --out DIR                      output directory (default bench/out)`;
+
+interface Options {
+  target: 'agent' | 'node-reflector';
+  sizes: number[];
+  flows: number;
+  loads: number[];
+  window: number;
+  duration: number;
+  latencyDuration: number;
+  rssFlows: number;
+  skipRss: boolean;
+  skipLatency: boolean;
+  skipListenRef: boolean;
+  build: boolean;
+  nodeArgs: string[];
+  out: string;
+}
+
+function numList(name: string, v: string): number[] {
+  const a = v.split(',').map((s) => Number(s.trim()));
+  if (a.some((n) => !Number.isFinite(n) || n <= 0)) throw new Error(`--${name}: "${v}" is not a list of positive numbers`);
+  return a;
+}
+
+function num(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name}: "${v}" is not a positive number`);
+  return n;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      'target': { type: 'string', default: 'agent' }, 'quick': { type: 'boolean', default: false },
+      'sizes': { type: 'string' }, 'flows': { type: 'string' }, 'loads': { type: 'string' },
+      'window': { type: 'string' }, 'duration': { type: 'string' }, 'latency-duration': { type: 'string' },
+      'rss-flows': { type: 'string' }, 'skip-rss': { type: 'boolean', default: false },
+      'skip-latency': { type: 'boolean', default: false }, 'skip-listen-reference': { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false }, 'node-arg': { type: 'string', multiple: true },
+      'out': { type: 'string' }, 'help': { type: 'boolean', default: false },
+    },
+  });
+  if (v.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  if (v.target !== 'agent' && v.target !== 'node-reflector') throw new Error(`--target: "${v.target}" must be agent or node-reflector`);
+  const quick = v.quick === true;
+  return {
+    target: v.target,
+    sizes: v.sizes ? numList('sizes', v.sizes) : [200, 1400],
+    flows: num('flows', v.flows, 4096),
+    loads: v.loads ? numList('loads', v.loads) : [25, 50, 90],
+    window: num('window', v.window, 64),
+    duration: num('duration', v.duration, quick ? 2 : 4),
+    latencyDuration: num('latency-duration', v['latency-duration'], quick ? 1.5 : 3),
+    rssFlows: num('rss-flows', v['rss-flows'], quick ? 200000 : 1000000),
+    skipRss: v['skip-rss'] === true,
+    skipLatency: v['skip-latency'] === true,
+    skipListenRef: v['skip-listen-reference'] === true || quick,
+    build: v['no-build'] !== true,
+    nodeArgs: v['node-arg'] ?? [],
+    out: path.resolve(v.out ?? path.join(BENCH_DIR, 'out')),
+  };
+}
+
+class Bench {
+  private step = 0;
+  private readonly totalSteps: number;
+  private loadgen = '';
+  private reflector = '';
+  private port = 0;
+  private policyFile = '';
+  private readonly agentScript = path.join(ROOT, 'dist', 'agent', 'gwlb-agent.js');
+
+  constructor(private readonly o: Options) {
+    const s = o.sizes.length;
+    this.totalSteps = 2 * s + (o.skipListenRef ? 0 : s) + (o.skipLatency ? 0 : 2 * s * o.loads.length) + (o.skipRss ? 0 : 1);
+  }
+
+  private header(msg: string): void {
+    this.step++;
+    console.log(`[${this.step}/${this.totalSteps}] ${msg}`);
+  }
+
+  async prepare(): Promise<void> {
+    mkdirSync(this.o.out, { recursive: true });
+    console.log('Compiling the C benchmark tools (cc -O2) ...');
+    const tools = compileTools(BENCH_DIR, this.o.out);
+    this.loadgen = tools.loadgen;
+    this.reflector = tools.reflector;
+    if (this.o.target === 'agent' && this.o.build) bundleAgent(ROOT, this.agentScript);
+    this.port = await freeUdpPort([TARGET_IP, GWLB_IP]);
+    this.policyFile = writeBenchPolicy(this.o.out);
+    console.log(`GENEVE port ${this.port}; agent policy ${path.relative(ROOT, this.policyFile)}`);
+  }
+
+  private startSut(): Promise<Target> {
+    if (this.o.target === 'node-reflector') return startNodeReflector(BENCH_DIR, TARGET_IP, this.port, this.o.nodeArgs);
+    return startAgent({ script: this.agentScript, listen: TARGET_IP, port: this.port, policyFile: this.policyFile, nodeArgs: this.o.nodeArgs });
+  }
+
+  private lg(t: Target, extra: Partial<LoadgenParams>, label: string): Promise<LoadgenResult> {
+    return runLoadgen(this.loadgen, {
+      target: TARGET_IP, port: this.port, src: GWLB_IP, pid: t.pid, innerSize: 200, flows: this.o.flows,
+      srcSockets: !t.keepsPorts, ...extra,
+    }, label);
+  }
+
+  private capacity(t: Target, size: number): Promise<LoadgenResult> {
+    this.header(`${t.name}: capacity, ${size} B inner, ${this.o.flows} flows, closed loop (${this.o.window} in flight)`);
+    return this.lg(t, { innerSize: size, window: this.o.window, warmupS: 1, durationS: this.o.duration }, `${t.name} ${size} B`);
+  }
+
+  private latency(t: Target, size: number, pct: number, pps: number): Promise<LoadgenResult> {
+    this.header(`${t.name}: latency, ${size} B inner at ${pct} % of agent capacity (${Math.round(pps)} packets/s, open loop)`);
+    return this.lg(t, { innerSize: size, rate: pps, warmupS: 0.5, durationS: this.o.latencyDuration }, `${t.name} ${size} B @${pct}%`);
+  }
+
+  async run(): Promise<BenchResults> {
+    const o = this.o;
+    const results: BenchResults = {
+      schema: 'cdk-gwlb-inspection-bench/1',
+      date: new Date().toISOString(),
+      machine: machineInfo(),
+      config: {
+        target: o.target, flows: o.flows, sizes: o.sizes, loads: o.loads, window: o.window, durationS: o.duration,
+        latencyDurationS: o.latencyDuration, rssFlows: o.skipRss ? 0 : o.rssFlows, nodeArgs: o.nodeArgs,
+        agentReplyMode: 'bound-port', referenceReplyMode: 'raw (IP_HDRINCL, both ports kept)',
+        policy: path.relative(ROOT, this.policyFile),
+      },
+      capacity: [],
+      latency: [],
+      notes: [],
+    };
+    // 1. reference capacity
+    const refCap = new Map<number, LoadgenResult>();
+    const refListenCap = new Map<number, LoadgenResult>();
+    let ref = await startReflector(this.reflector, TARGET_IP, this.port, 'raw');
+    for (const size of o.sizes) refCap.set(size, await this.capacity(ref, size));
+    await ref.stop();
+    if (!o.skipListenRef) {
+      const refL = await startReflector(this.reflector, TARGET_IP, this.port, 'listen');
+      for (const size of o.sizes) refListenCap.set(size, await this.capacity(refL, size));
+      await refL.stop();
+    }
+    // 2. agent capacity and latency
+    const sut = await this.startSut();
+    const agentCap = new Map<number, LoadgenResult>();
+    for (const size of o.sizes) {
+      const a = await this.capacity(sut, size);
+      agentCap.set(size, a);
+      const r = refCap.get(size)!;
+      results.capacity.push({ innerSize: size, agent: a, reference: r, referenceListen: refListenCap.get(size), ratio: r.pps ? a.pps / r.pps : 0 });
+    }
+    const agentLat: { size: number; pct: number; pps: number; res: LoadgenResult }[] = [];
+    if (!o.skipLatency) {
+      for (const size of o.sizes) {
+        for (const pct of o.loads) {
+          const pps = Math.max(100, (agentCap.get(size)!.pps * pct) / 100);
+          agentLat.push({ size, pct, pps, res: await this.latency(sut, size, pct, pps) });
+        }
+      }
+    }
+    const metrics = await sut.metrics();
+    if (metrics !== undefined) writeFileSync(path.join(o.out, `${sut.name}-metrics.txt`), metrics);
+    await sut.stop();
+    // 3. reference latency at the same offered loads
+    if (!o.skipLatency) {
+      ref = await startReflector(this.reflector, TARGET_IP, this.port, 'raw');
+      for (const l of agentLat) {
+        const r = await this.latency(ref, l.size, l.pct, l.pps);
+        results.latency.push({ innerSize: l.size, loadPct: l.pct, targetPps: Math.round(l.pps), agent: l.res, reference: r });
+      }
+      await ref.stop();
+    }
+    // 4. memory with many tracked flows, on a fresh process
+    if (!o.skipRss) results.memory = await this.memory();
+    this.addNotes(results, sut.name);
+    return results;
+  }
+
+  private async memory(): Promise<MemoryResult> {
+    const sut = await this.startSut();
+    this.header(`${sut.name}: RSS with ${this.o.rssFlows.toLocaleString('en-US')} flows (fresh process, each flow sent once, 200 B)`);
+    await sleep(1000);
+    const rssIdleKb = procRssKb(sut.pid);
+    const drive = await this.lg(sut, { innerSize: 200, flows: this.o.rssFlows, window: this.o.window, count: this.o.rssFlows },
+      `${sut.name} ${this.o.rssFlows} flows`);
+    await sleep(1500);
+    const rssAfterKb = procRssKb(sut.pid);
+    const text = await sut.metrics();
+    await sut.stop();
+    const m = text ? /^[a-zA-Z_:]*(?:active_flows|flows_active|tracked_flows|flows_tracked|flow_table_size|flows)(?:\{[^}]*\})?\s+([0-9.eE+]+)\s*$/m.exec(text) : null;
+    const res: MemoryResult = {
+      flows: this.o.rssFlows,
+      rssIdleKb,
+      rssAfterKb,
+      bytesPerFlow: ((rssAfterKb - rssIdleKb) * 1024) / this.o.rssFlows,
+      reportedActiveFlows: m ? Number(m[1]) : undefined,
+      drive,
+    };
+    console.log(`  RSS idle ${(rssIdleKb / 1024).toFixed(0)} MiB, after ${(rssAfterKb / 1024).toFixed(0)} MiB`
+      + ` (${res.bytesPerFlow.toFixed(0)} B per flow)${m ? `; agent reports ${m[1]} active flows` : ''}`);
+    return res;
+  }
+
+  private addNotes(r: BenchResults, name: string): void {
+    const notes = r.notes;
+    notes.push('Capacity: closed loop (a fixed number of packets in flight), packets/s returned; CPU per packet ='
+      + ' (utime+stime of the target process) / packets returned, kernel loopback work included.');
+    notes.push('Reference: C recvmmsg/sendmmsg reflector; its replies keep both ports like the agent\'s bound-port mode'
+      + ' (IP_HDRINCL raw socket, as gwlbtun does), so both arrive at the GWLB address on the GENEVE port.');
+    const listenRows = r.capacity.filter((c) => c.referenceListen);
+    if (listenRows.length) {
+      notes.push('Reference replying from its listening socket (ports swapped, not kept): '
+        + listenRows.map((c) => `${c.innerSize} B ${Math.round(c.referenceListen!.pps)} pps`).join(', ') + '.');
+    }
+    notes.push('Latency: open loop at a fixed rate; round trip GWLB stand-in -> target -> GWLB stand-in, measured from a'
+      + ' timestamp carried in the inner payload (includes the load generator and the kernel on both sides).');
+    for (const c of r.capacity) {
+      if (c.agent.target_cpu_pct < 85) {
+        notes.push(`${name} used ${c.agent.target_cpu_pct.toFixed(0)} % CPU during the ${c.innerSize} B capacity run:`
+          + ' it was not the only bottleneck (shared or busy machine, or the load generator).');
+      }
+    }
+    const bad = [...r.capacity.map((c) => c.agent), ...r.latency.map((l) => l.agent)].some((x) => x.bad || x.cookie_mismatch || x.bad_size);
+    if (bad) notes.push(`Some replies from ${name} were malformed or changed: see results.json (bad, bad_size, cookie_mismatch).`);
+    const load = r.machine.loadAvgAtStart[0];
+    if (load > 0.5) notes.push(`The machine was not idle at start (load average ${load}): figures are indicative only.`);
+  }
+}
+
+function latencyPanels(r: BenchResults, name: string): LatencyPanel[] {
+  const sizes = [...new Set(r.latency.map((l) => l.innerSize))];
+  const pt = (x: LoadgenResult): { offeredPps: number; p50: number; p99: number; p999: number } =>
+    ({ offeredPps: x.offered_pps, p50: x.lat_us.p50, p99: x.lat_us.p99, p999: x.lat_us.p999 });
+  return sizes.map((size) => {
+    const rows: LatencyRow[] = r.latency.filter((l) => l.innerSize === size);
+    return {
+      title: `${size} B inner packets, ${r.config.flows} flows`,
+      series: [
+        { name, dashed: false, points: rows.map((l) => pt(l.agent)) },
+        { name: 'reference (C)', dashed: true, points: rows.filter((l) => l.reference).map((l) => pt(l.reference!)) },
+      ],
+    };
+  });
+}
+
+function renderPng(svg: string, png: string): string | undefined {
+  for (const [cmd, args] of [['rsvg-convert', ['-o', png, svg]], ['convert', [svg, png]]] as const) {
+    try {
+      execFileSync(cmd, [...args], { stdio: 'pipe' });
+      return cmd;
+    } catch {
+      // try the next converter
+    }
+  }
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const started = Date.now();
+  const bench = new Bench(o);
+  await bench.prepare();
+  const results = await bench.run();
+  const name = o.target;
+  writeFileSync(path.join(o.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  if (results.latency.length) {
+    const m = results.machine;
+    const svg = latencyChartSvg(latencyPanels(results, name),
+      `${name} vs C reference reflector, loopback; ${m.arch}, ${m.cpuModel}, ${m.cores} cores, Node ${m.node}; ${results.date}`);
+    const svgFile = path.join(o.out, 'latency.svg');
+    writeFileSync(svgFile, svg);
+    const conv = renderPng(svgFile, path.join(o.out, 'latency.png'));
+    if (conv) console.log(`Rendered latency.png with ${conv}`);
+  }
+  const md = markdownReport(results, name);
+  writeFileSync(path.join(o.out, 'results.md'), md + '\n');
+  console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s. Results: ${path.relative(process.cwd(), o.out)}/results.json,`
+    + ' results.md, latency.svg\n');
+  console.log(md);
+}
+
+main().catch((e: Error) => {
+  console.error(`bench: ${e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,187 @@
+/**
+ * Command line of `gwlb-agent` (node's util.parseArgs, strict). Every bad value
+ * fails with a message naming the flag and the value; nothing is ignored.
+ */
+import { isIPv4 } from 'node:net';
+import { parseArgs } from 'node:util';
+import { isLogLevel, LOG_LEVELS, LogLevel } from './log';
+
+export type ReplyMode = 'bound-port' | 'dgram';
+export const REPLY_MODES: readonly ReplyMode[] = ['bound-port', 'dgram'];
+
+export interface AgentConfig {
+  readonly listen: string;
+  readonly port: number;
+  readonly healthPort: number;
+  /** Absent: no policy file, everything is allowed. */
+  readonly policyFile?: string;
+  readonly drainSeconds: number;
+  readonly logLevel: LogLevel;
+  readonly replyMode: ReplyMode;
+  readonly tcpIdleSeconds: number;
+  readonly udpIdleSeconds: number;
+  readonly maxFlows: number;
+}
+
+export const DEFAULT_CONFIG: AgentConfig = {
+  listen: '0.0.0.0',
+  port: 6081,
+  healthPort: 8080,
+  drainSeconds: 0,
+  logLevel: 'info',
+  replyMode: 'bound-port',
+  tcpIdleSeconds: 350,
+  udpIdleSeconds: 120,
+  maxFlows: 1_000_000,
+};
+
+export type CliResult = { readonly kind: 'help' } | { readonly kind: 'run'; readonly config: AgentConfig };
+
+/** A bad command line; the message names the flag and the value. */
+export class CliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const HELP = `Usage: gwlb-agent [options]
+
+GENEVE pass-through appliance for AWS Gateway Load Balancer: receives GENEVE on UDP,
+applies the policy and returns allowed packets unchanged to the GWLB.
+
+Options:
+  --listen ADDR            IPv4 address to listen on (UDP data and HTTP health). Default 0.0.0.0
+  --port N                 UDP port for GENEVE from the GWLB (1-65535). Default 6081
+  --health-port N          TCP port of the HTTP server: GET /healthz, GET /metrics (1-65535). Default 8080
+  --policy FILE            JSON policy file; SIGHUP reloads it. Default: none (allow everything)
+  --drain-seconds N        After SIGTERM/SIGINT, keep forwarding N seconds with /healthz at 503,
+                           then exit 0 (0-3600). Default 0
+  --log-level LEVEL        ${LOG_LEVELS.join('|')}. Default info
+  --reply-mode MODE        bound-port: reply from a socket bound to the GWLB's source port, so both
+                           UDP ports are kept (default). dgram: reply from the listening socket
+                           (source port becomes the listening port).
+  --tcp-idle-seconds N     Idle timeout of TCP flows (1-86400). Default 350
+  --udp-idle-seconds N     Idle timeout of UDP and other flows (1-86400). Default 120
+  --max-flows N            Flow table capacity (1-100000000). Default 1000000
+  --help                   Show this help and exit
+
+Signals: SIGHUP reloads --policy (an invalid file keeps the running policy);
+SIGTERM/SIGINT start draining.
+`;
+
+const OPTIONS = {
+  'listen': { type: 'string' },
+  'port': { type: 'string' },
+  'health-port': { type: 'string' },
+  'policy': { type: 'string' },
+  'drain-seconds': { type: 'string' },
+  'log-level': { type: 'string' },
+  'reply-mode': { type: 'string' },
+  'tcp-idle-seconds': { type: 'string' },
+  'udp-idle-seconds': { type: 'string' },
+  'max-flows': { type: 'string' },
+  'help': { type: 'boolean' },
+} as const;
+
+/** Parse argv (without node and script). Throws CliError. */
+export function parseCli(argv: readonly string[]): CliResult {
+  const parsed = runParseArgs(argv);
+  rejectRepeats(parsed.tokens);
+  const v = parsed.values as Partial<Record<keyof typeof OPTIONS, string | boolean>>;
+  if (v.help) return { kind: 'help' };
+  const str = (name: keyof typeof OPTIONS): string | undefined => v[name] as string | undefined;
+
+  const config: AgentConfig = {
+    listen: ipv4('--listen', str('listen'), DEFAULT_CONFIG.listen),
+    port: integer('--port', str('port'), DEFAULT_CONFIG.port, 1, 65535, 'is not a port'),
+    healthPort: integer('--health-port', str('health-port'), DEFAULT_CONFIG.healthPort, 1, 65535, 'is not a port'),
+    policyFile: policyPath(str('policy')),
+    drainSeconds: integer('--drain-seconds', str('drain-seconds'), DEFAULT_CONFIG.drainSeconds, 0, 3600, 'is not a whole number of seconds'),
+    logLevel: logLevel(str('log-level')),
+    replyMode: replyMode(str('reply-mode')),
+    tcpIdleSeconds: integer('--tcp-idle-seconds', str('tcp-idle-seconds'), DEFAULT_CONFIG.tcpIdleSeconds, 1, 86400, 'is not a whole number of seconds'),
+    udpIdleSeconds: integer('--udp-idle-seconds', str('udp-idle-seconds'), DEFAULT_CONFIG.udpIdleSeconds, 1, 86400, 'is not a whole number of seconds'),
+    maxFlows: integer('--max-flows', str('max-flows'), DEFAULT_CONFIG.maxFlows, 1, 100_000_000, 'is not a whole number'),
+  };
+  return { kind: 'run', config };
+}
+
+type ParsedArgs = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false; tokens: true }>>;
+
+function runParseArgs(argv: readonly string[]): ParsedArgs {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
+  } catch (err) {
+    throw new CliError(explainParseError(err, argv));
+  }
+}
+
+/** Turn parseArgs' errors into "flag: problem" messages. */
+function explainParseError(err: unknown, argv: readonly string[]): string {
+  const e = err as { code?: string; message?: string };
+  const msg = e.message ?? String(err);
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const m = /'([^']*)'/.exec(msg);
+      return `${m ? m[1] : 'option'}: unknown flag (see --help)`;
+    }
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const m = /'(--?[\w-]+)/.exec(msg);
+      const flag = m ? m[1] : 'option';
+      if (flag === '--help') return '--help: takes no value';
+      const next = argv[argv.indexOf(flag) + 1];
+      return next !== undefined && next.startsWith('-')
+        ? `${flag}: a value is required; ${JSON.stringify(next)} looks like a flag (write ${flag}=${next} to pass it as the value)`
+        : `${flag}: a value is required`;
+    }
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': {
+      const m = /'([^']*)'/.exec(msg);
+      return `${m ? JSON.stringify(m[1]) : 'argument'}: unexpected argument (flags take the form --name VALUE)`;
+    }
+    default:
+      return msg;
+  }
+}
+
+function rejectRepeats(tokens: ParsedArgs['tokens']): void {
+  const seen = new Set<string>();
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option') continue;
+    if (seen.has(t.name)) throw new CliError(`--${t.name}: given more than once`);
+    seen.add(t.name);
+  }
+}
+
+function ipv4(flag: string, raw: string | undefined, dflt: string): string {
+  if (raw === undefined) return dflt;
+  if (!isIPv4(raw)) throw new CliError(`${flag}: ${JSON.stringify(raw)} is not an IPv4 address`);
+  return raw;
+}
+
+function integer(flag: string, raw: string | undefined, dflt: number, min: number, max: number, what: string): number {
+  if (raw === undefined) return dflt;
+  const n = /^[0-9]{1,10}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) throw new CliError(`${flag}: ${JSON.stringify(raw)} ${what} (${min}-${max})`);
+  return n;
+}
+
+function policyPath(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.trim() === '') throw new CliError(`--policy: ${JSON.stringify(raw)} is not a file path`);
+  return raw;
+}
+
+function logLevel(raw: string | undefined): LogLevel {
+  if (raw === undefined) return DEFAULT_CONFIG.logLevel;
+  if (!isLogLevel(raw)) throw new CliError(`--log-level: ${JSON.stringify(raw)} is not one of ${LOG_LEVELS.join(', ')}`);
+  return raw;
+}
+
+function replyMode(raw: string | undefined): ReplyMode {
+  if (raw === undefined) return DEFAULT_CONFIG.replyMode;
+  if (!(REPLY_MODES as readonly string[]).includes(raw)) {
+    throw new CliError(`--reply-mode: ${JSON.stringify(raw)} is not one of ${REPLY_MODES.join(', ')}`);
+  }
+  return raw as ReplyMode;
+}

@@ -1,0 +1,170 @@
+/**
+ * The data plane: one UDP socket receives GENEVE from the GWLB, the inspector
+ * decides, and allowed payloads go back unchanged through the Replier.
+ *
+ * Hot path (onMessage): count, inspect, reply. No allocation of our own (node
+ * allocates msg and rinfo), no closure per packet, no logging, never throws.
+ */
+import { createSocket, RemoteInfo, Socket } from 'node:dgram';
+import type { ReplyMode } from './cli';
+import { AgentMetrics } from './metrics';
+import { BoundPortReplier, DEFAULT_MAX_REPLY_SOCKETS } from './reply-bound-port';
+import { ReplyContext, Replier, SendTracker } from './reply-common';
+import { ListenSocketReplier } from './reply-dgram';
+
+/** The part of the core's Inspector the data plane uses. */
+export interface PacketInspector {
+  inspect(buf: Buffer, offset: number, length: number): number;
+}
+
+/** Largest GENEVE UDP payload: 8500-byte inner packet + 40-byte GENEVE header, with room to spare. */
+export const MAX_GENEVE_PAYLOAD = 8540;
+/** Requested socket buffer sizes; the kernel caps them at net.core.rmem_max / wmem_max. */
+export const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
+export const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export interface DataplaneOptions {
+  readonly listen: string;
+  readonly port: number;
+  readonly replyMode: ReplyMode;
+  /** @default 16384 */
+  readonly maxReplySockets?: number;
+  /** Rate-limited warning sink. */
+  readonly warn: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+export interface SocketBufferSizes {
+  readonly recv: number;
+  readonly send: number;
+}
+
+export class Dataplane {
+  readonly sender: SendTracker;
+  private socket: Socket | null = null;
+  private replier: Replier | null = null;
+  private bound = false;
+
+  constructor(
+    private readonly opts: DataplaneOptions,
+    private readonly inspector: PacketInspector,
+    readonly metrics: AgentMetrics = new AgentMetrics(),
+  ) {
+    this.sender = new SendTracker(metrics);
+  }
+
+  /** Bind the listening socket. Rejects with a message naming the address on failure. */
+  start(): Promise<SocketBufferSizes> {
+    const socket = createSocket({ type: 'udp4' });
+    this.socket = socket;
+    return new Promise((resolve, reject) => {
+      const onBindError = (err: NodeJS.ErrnoException): void => {
+        this.socket = null;
+        try { socket.close(); } catch { /* never bound */ }
+        reject(new Error(`cannot bind UDP ${this.opts.listen}:${this.opts.port}: ${err.code ?? err.message}`));
+      };
+      socket.once('error', onBindError);
+      socket.bind({ port: this.opts.port, address: this.opts.listen, exclusive: true }, () => {
+        socket.off('error', onBindError);
+        socket.on('error', this.onSocketError);
+        socket.on('close', this.onClose);
+        const sizes = this.setBufferSizes(socket);
+        this.replier = this.createReplier(socket);
+        this.bound = true;
+        socket.on('message', this.onMessage);
+        resolve(sizes);
+      });
+    });
+  }
+
+  /** Hot path: one GENEVE datagram from the GWLB. */
+  private readonly onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    const m = this.metrics;
+    m.packetsIn++;
+    m.bytesIn += msg.length;
+    let verdict: number;
+    try {
+      verdict = this.inspector.inspect(msg, 0, msg.length);
+    } catch {
+      m.internalErrors++;
+      return;
+    }
+    if (verdict !== 0) return; // dropped; the inspector counted the reason
+    (this.replier as Replier).reply(msg, rinfo.address, rinfo.port);
+  };
+
+  private readonly onSocketError = (err: Error): void => {
+    this.metrics.socketErrors++;
+    this.opts.warn('error on the listening socket', { error: err });
+  };
+
+  private readonly onClose = (): void => {
+    this.bound = false;
+  };
+
+  private createReplier(main: Socket): Replier {
+    const ctx: ReplyContext = {
+      main,
+      listenAddress: this.opts.listen,
+      listenPort: main.address().port,
+      metrics: this.metrics,
+      sender: this.sender,
+      warn: this.opts.warn,
+    };
+    if (this.opts.replyMode === 'dgram') return new ListenSocketReplier(ctx);
+    return new BoundPortReplier(ctx, { maxSockets: this.opts.maxReplySockets ?? DEFAULT_MAX_REPLY_SOCKETS });
+  }
+
+  private setBufferSizes(socket: Socket): SocketBufferSizes {
+    // Best effort: the kernel silently caps at rmem_max/wmem_max; 8568-byte
+    // datagrams fit in the defaults, larger buffers absorb bursts.
+    try { socket.setRecvBufferSize(RECV_BUFFER_BYTES); } catch { /* keep the default */ }
+    try { socket.setSendBufferSize(SEND_BUFFER_BYTES); } catch { /* keep the default */ }
+    try {
+      return { recv: socket.getRecvBufferSize(), send: socket.getSendBufferSize() };
+    } catch {
+      return { recv: 0, send: 0 };
+    }
+  }
+
+  isBound(): boolean {
+    return this.bound;
+  }
+
+  /** The listening socket is open and (in bound-port mode) the reply cache is live. */
+  replyPathOpen(): boolean {
+    return this.bound && this.replier !== null;
+  }
+
+  get replySockets(): number {
+    return this.replier ? this.replier.openSockets : 0;
+  }
+
+  /** Timer housekeeping (retry failed reply binds). */
+  sweep(nowMs: number = Date.now()): void {
+    if (this.replier) this.replier.sweep(nowMs);
+  }
+
+  /** Local address of the listening socket (port 0 resolves here). */
+  address(): { address: string; port: number } | null {
+    try {
+      return this.socket ? this.socket.address() : null;
+    } catch {
+      return null;
+    }
+  }
+
+  close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = null;
+    if (this.replier) this.replier.close();
+    this.replier = null;
+    if (!socket) return Promise.resolve();
+    return new Promise((resolve) => {
+      try {
+        socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}

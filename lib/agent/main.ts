@@ -1,0 +1,294 @@
+/**
+ * gwlb-agent entry point: parse flags, load the policy, start the data plane
+ * and the health server, and handle signals.
+ *
+ *   SIGHUP          reload --policy; an invalid file keeps the running policy.
+ *   SIGTERM/SIGINT  /healthz turns 503 ("draining") at once, forwarding goes on
+ *                   for --drain-seconds, then exit 0. A second signal exits now.
+ *
+ * Exit codes: 0 normal, 1 runtime failure (e.g. port in use), 2 bad flags or policy.
+ */
+import type { Server } from 'node:http';
+import { AgentConfig, CliError, HELP, parseCli } from './cli';
+import { Dataplane } from './dataplane';
+import { DROP_REASON_NAMES } from './drop-reasons';
+import { evaluateHealth, HealthSource, HealthVerdict, LagMonitor, SendWindow, startHealthServer } from './health';
+import { Inspector, PolicyDropEvent } from './inspector';
+import { Logger, LogSink, RateLimiter } from './log';
+import { AgentMetrics, mergeDropCounts, renderMetrics, runtimeDropCounts } from './metrics';
+import { allowAllPolicy, CompiledPolicy, loadPolicyFile, PolicyError } from './policy';
+
+/** Housekeeping period: send-window sample, log flushes. */
+const TICK_MS = 1000;
+/** Flow table sweep and reply-socket retry period. */
+const SWEEP_MS = 5000;
+
+export class Agent implements HealthSource {
+  readonly metrics = new AgentMetrics();
+  readonly inspector: Inspector;
+  readonly dataplane: Dataplane;
+  private readonly lag = new LagMonitor();
+  private readonly sendWindow = new SendWindow(10);
+  private readonly dropLogLimiter = new RateLimiter({ burst: 20, perSecond: 10 });
+  private readonly warnLimiter = new RateLimiter({ burst: 10, perSecond: 1 });
+  private server: Server | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private draining = false;
+  /** Rules of the running policy (the inspector does not expose its policy). */
+  private policyRuleCount: number;
+
+  constructor(readonly config: AgentConfig, policy: CompiledPolicy, private readonly log: Logger) {
+    this.policyRuleCount = policy.ruleCount;
+    this.inspector = new Inspector(policy, {
+      tcpIdleSeconds: config.tcpIdleSeconds,
+      otherIdleSeconds: config.udpIdleSeconds,
+      maxFlows: config.maxFlows,
+    });
+    this.inspector.onPolicyDrop = (e) => this.logPolicyDrop(e);
+    this.dataplane = new Dataplane(
+      { listen: config.listen, port: config.port, replyMode: config.replyMode, warn: (m, f) => this.warnLimited(m, f) },
+      this.inspector,
+      this.metrics,
+    );
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const buffers = await this.dataplane.start();
+    try {
+      this.server = await startHealthServer(this, c.listen, c.healthPort);
+    } catch (err) {
+      await this.dataplane.close();
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new Error(`cannot listen for HTTP on ${c.listen}:${c.healthPort}: ${code}`);
+    }
+    this.server.on('error', (err) => this.warnLimited('health server error', { error: err }));
+    this.lag.start();
+    this.every(TICK_MS, () => this.tick());
+    this.every(SWEEP_MS, () => this.sweep());
+    this.log.info('gwlb-agent started', {
+      listen: c.listen, port: c.port, healthPort: c.healthPort, replyMode: c.replyMode,
+      policy: c.policyFile ?? null, policyRules: this.policyRules(), policyGeneration: this.inspector.policyGeneration,
+      drainSeconds: c.drainSeconds, tcpIdleSeconds: c.tcpIdleSeconds, udpIdleSeconds: c.udpIdleSeconds,
+      maxFlows: c.maxFlows, recvBufferBytes: buffers.recv, sendBufferBytes: buffers.send, pid: process.pid,
+    });
+    if (c.replyMode === 'dgram') {
+      this.log.warn('reply-mode dgram: replies leave from the listening port, so the GWLB source port is not kept', {
+        port: c.port,
+      });
+    }
+  }
+
+  health(): HealthVerdict {
+    const recent = this.sendWindow.recent();
+    return evaluateHealth({
+      draining: this.draining,
+      dataSocketBound: this.dataplane.isBound(),
+      replySocketsOpen: this.dataplane.replyPathOpen(),
+      recentSendErrors: recent.errors,
+      recentSendOk: recent.ok,
+      eventLoopLagMs: this.lag.currentLagMs(),
+    });
+  }
+
+  metricsText(): string {
+    return renderMetrics({
+      counters: this.metrics,
+      drops: mergeDropCounts(DROP_REASON_NAMES, this.inspector.dropCounts, runtimeDropCounts(this.metrics)),
+      activeFlows: this.inspector.activeFlows(),
+      policyGeneration: this.inspector.policyGeneration,
+      policyRules: this.policyRules(),
+      replySockets: this.dataplane.replySockets,
+      logSuppressed: this.dropLogLimiter.totalSuppressed + this.warnLimiter.totalSuppressed,
+      eventLoopLagSeconds: this.lag.currentLagMs() / 1000,
+      draining: this.draining,
+      healthy: this.health().healthy,
+    });
+  }
+
+  /** SIGHUP: load the policy file again; keep the old policy if the new one is invalid. */
+  reloadPolicy(): void {
+    const file = this.config.policyFile;
+    if (file === undefined) {
+      this.log.warn('SIGHUP: no --policy file given, nothing to reload');
+      return;
+    }
+    try {
+      const policy = loadPolicyFile(file);
+      this.inspector.setPolicy(policy);
+      this.policyRuleCount = policy.ruleCount;
+      this.metrics.policyReloads++;
+      this.log.info('policy reloaded', { policy: file, policyRules: policy.ruleCount, policyGeneration: this.inspector.policyGeneration });
+    } catch (err) {
+      this.metrics.policyReloadFailures++;
+      this.log.error('policy reload rejected; keeping the running policy', {
+        policy: file, error: (err as Error).message, policyGeneration: this.inspector.policyGeneration,
+      });
+    }
+  }
+
+  /** SIGTERM/SIGINT: report unhealthy at once, keep forwarding for drainSeconds, then resolve. */
+  drain(signal: string): Promise<void> {
+    this.draining = true;
+    this.log.info('draining', { signal, drainSeconds: this.config.drainSeconds });
+    return new Promise((resolve) => setTimeout(resolve, this.config.drainSeconds * 1000));
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.lag.stop();
+    await this.dataplane.close();
+    const server = this.server;
+    this.server = null;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+  }
+
+  private policyRules(): number {
+    return this.policyRuleCount;
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private tick(): void {
+    this.sendWindow.sample(this.metrics.packetsOut, this.metrics.sendErrors);
+    const lastError = this.dataplane.sender.lastError;
+    if (lastError) {
+      this.dataplane.sender.lastError = null;
+      this.warnLimited('reply send failed', { error: lastError, sendErrorsTotal: this.metrics.sendErrors });
+    }
+    const inspectorError = this.inspector.lastError;
+    if (inspectorError !== undefined) {
+      this.inspector.lastError = undefined;
+      this.log.error('inspector error (packet dropped as internal_error, or onPolicyDrop threw)', { error: inspectorError });
+    }
+    this.flushSuppressed();
+  }
+
+  private sweep(): void {
+    try {
+      this.inspector.sweep();
+      this.dataplane.sweep();
+    } catch (err) {
+      this.log.error('sweep failed', { error: err });
+    }
+  }
+
+  private logPolicyDrop(e: PolicyDropEvent): void {
+    if (!this.log.enabled('info') || !this.dropLogLimiter.take()) return;
+    const suppressed = this.dropLogLimiter.takeSuppressed();
+    this.log.info('policy drop', suppressed > 0 ? { ...e, suppressed } : { ...e });
+  }
+
+  private warnLimited(msg: string, fields: Record<string, unknown>): void {
+    if (!this.log.enabled('warn') || !this.warnLimiter.take()) return;
+    const suppressed = this.warnLimiter.takeSuppressed();
+    this.log.warn(msg, suppressed > 0 ? { ...fields, suppressed } : fields);
+  }
+
+  /** Report events suppressed by rate limiting even when no new event comes to carry the count. */
+  private flushSuppressed(): void {
+    const drops = this.dropLogLimiter.suppressedPending;
+    if (drops > 0 && this.dropLogLimiter.take()) {
+      this.log.info('policy drop logs suppressed', { suppressed: this.dropLogLimiter.takeSuppressed() });
+    }
+  }
+}
+
+export interface AgentIo {
+  readonly stdout: LogSink;
+  readonly stderr: (text: string) => void;
+  readonly exit: (code: number) => void;
+}
+
+const processIo: AgentIo = {
+  stdout: (line) => process.stdout.write(line),
+  stderr: (text) => process.stderr.write(text),
+  exit: (code) => process.exit(code),
+};
+
+/** Load --policy, or allow everything without one. Throws PolicyError naming the flag and file. */
+export function loadInitialPolicy(config: AgentConfig): CompiledPolicy {
+  if (config.policyFile === undefined) return allowAllPolicy();
+  try {
+    return loadPolicyFile(config.policyFile);
+  } catch (err) {
+    if (err instanceof PolicyError) throw new PolicyError(`--policy: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Run the agent until a signal stops it. Returns the Agent, or null when it exited early. */
+export async function main(argv: readonly string[], io: AgentIo = processIo): Promise<Agent | null> {
+  let config: AgentConfig;
+  let policy: CompiledPolicy;
+  try {
+    const cli = parseCli(argv);
+    if (cli.kind === 'help') {
+      io.stdout(HELP);
+      io.exit(0);
+      return null;
+    }
+    config = cli.config;
+    policy = loadInitialPolicy(config);
+  } catch (err) {
+    if (!(err instanceof CliError || err instanceof PolicyError)) throw err;
+    io.stderr(`gwlb-agent: ${err.message}\n`);
+    io.exit(2);
+    return null;
+  }
+  const log = new Logger(config.logLevel, io.stdout);
+  const agent = new Agent(config, policy, log);
+  try {
+    await agent.start();
+  } catch (err) {
+    log.error('startup failed', { error: (err as Error).message });
+    io.stderr(`gwlb-agent: ${(err as Error).message}\n`);
+    io.exit(1);
+    return null;
+  }
+  installSignalHandlers(agent, log, io);
+  return agent;
+}
+
+function installSignalHandlers(agent: Agent, log: Logger, io: AgentIo): void {
+  process.on('SIGHUP', () => agent.reloadPolicy());
+  const onStop = (signal: NodeJS.Signals): void => {
+    if (agent.isDraining) {
+      log.warn('second stop signal: exiting now', { signal });
+      void agent.stop().finally(() => io.exit(0));
+      return;
+    }
+    void agent.drain(signal)
+      .then(() => agent.stop())
+      .then(() => {
+        log.info('stopped', { packetsIn: agent.metrics.packetsIn, packetsOut: agent.metrics.packetsOut });
+        io.exit(0);
+      });
+  };
+  process.on('SIGTERM', onStop);
+  process.on('SIGINT', onStop);
+}
+
+if (require.main === module) {
+  process.on('uncaughtException', (err) => {
+    process.stdout.write(JSON.stringify({
+      time: new Date().toISOString(), level: 'error', msg: 'uncaught exception', error: err.message, stack: err.stack,
+    }) + '\n');
+    process.exit(1);
+  });
+  void main(process.argv.slice(2));
+}

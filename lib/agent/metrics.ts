@@ -1,0 +1,183 @@
+/**
+ * Counters of the agent runtime and their Prometheus text exposition
+ * (format version 0.0.4). Counters are plain number fields so the packet path
+ * only does `metrics.x++`; rendering happens on a /metrics request.
+ */
+
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Mutable counters updated by the data plane. */
+export class AgentMetrics {
+  packetsIn = 0;
+  bytesIn = 0;
+  packetsOut = 0;
+  bytesOut = 0;
+  /** Reply sends that failed (synchronously or in the completion callback). */
+  sendErrors = 0;
+  /** 'error' events on any socket (e.g. ICMP errors reported on a connected socket). */
+  socketErrors = 0;
+  /** Replies that left from the listening port instead of the GWLB's source port. */
+  portsNotKept = 0;
+  /** Reply sockets that could not be bound/connected to the GWLB's source port. */
+  replyBindFailures = 0;
+  /** Reply sockets closed to keep the socket cache bounded. */
+  replySocketEvictions = 0;
+  /** Packets dropped because a reply socket was still binding and its queue was full. */
+  replyQueueDrops = 0;
+  /** Packets dropped because inspect() threw (a bug; the packet is not forwarded). */
+  internalErrors = 0;
+  policyReloads = 0;
+  policyReloadFailures = 0;
+}
+
+/** Drop counts of the runtime itself, reported next to the inspector's reasons. */
+export function runtimeDropCounts(m: AgentMetrics): DropSample[] {
+  return [
+    { reason: 'reply_queue_full', count: m.replyQueueDrops },
+    { reason: 'internal_error', count: m.internalErrors },
+  ];
+}
+
+/**
+ * One sample per reason: the inspector's counts (indexed by drop-reason code,
+ * code 0 = forwarded is skipped) plus the runtime's, summed when a reason
+ * appears in both (Prometheus forbids duplicate label sets).
+ */
+export function mergeDropCounts(
+  names: readonly string[],
+  counts: ArrayLike<number>,
+  runtime: readonly DropSample[],
+): DropSample[] {
+  const merged = new Map<string, number>();
+  for (let code = 1; code < names.length; code++) {
+    merged.set(names[code], (merged.get(names[code]) ?? 0) + (counts[code] ?? 0));
+  }
+  for (const r of runtime) merged.set(r.reason, (merged.get(r.reason) ?? 0) + r.count);
+  return [...merged].map(([reason, count]) => ({ reason, count }));
+}
+
+export interface DropSample {
+  readonly reason: string;
+  readonly count: number;
+}
+
+/** Everything /metrics reports, gathered at request time. */
+export interface MetricsSnapshot {
+  readonly counters: AgentMetrics;
+  readonly drops: readonly DropSample[];
+  readonly activeFlows: number;
+  readonly policyGeneration: number;
+  readonly policyRules: number;
+  readonly replySockets: number;
+  readonly logSuppressed: number;
+  readonly eventLoopLagSeconds: number;
+  readonly draining: boolean;
+  readonly healthy: boolean;
+}
+
+type MetricType = 'counter' | 'gauge';
+
+interface Family {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly samples: readonly Sample[];
+}
+
+interface Sample {
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** Metric names, exported so tests and dashboards use one spelling. */
+export const METRIC = {
+  packetsIn: 'gwlb_agent_packets_received_total',
+  bytesIn: 'gwlb_agent_bytes_received_total',
+  packetsOut: 'gwlb_agent_packets_forwarded_total',
+  bytesOut: 'gwlb_agent_bytes_forwarded_total',
+  drops: 'gwlb_agent_packets_dropped_total',
+  sendErrors: 'gwlb_agent_send_errors_total',
+  socketErrors: 'gwlb_agent_socket_errors_total',
+  portsNotKept: 'gwlb_agent_reply_ports_not_kept_total',
+  replyBindFailures: 'gwlb_agent_reply_bind_failures_total',
+  replySocketEvictions: 'gwlb_agent_reply_socket_evictions_total',
+  replySockets: 'gwlb_agent_reply_sockets',
+  activeFlows: 'gwlb_agent_active_flows',
+  policyGeneration: 'gwlb_agent_policy_generation',
+  policyRules: 'gwlb_agent_policy_rules',
+  policyReloads: 'gwlb_agent_policy_reloads_total',
+  policyReloadFailures: 'gwlb_agent_policy_reload_failures_total',
+  logSuppressed: 'gwlb_agent_log_events_suppressed_total',
+  eventLoopLag: 'gwlb_agent_event_loop_lag_seconds',
+  draining: 'gwlb_agent_draining',
+  healthy: 'gwlb_agent_healthy',
+} as const;
+
+function families(s: MetricsSnapshot): Family[] {
+  const c = s.counters;
+  const counter = (name: string, help: string, value: number): Family =>
+    ({ name, type: 'counter', help, samples: [{ value }] });
+  const gauge = (name: string, help: string, value: number): Family =>
+    ({ name, type: 'gauge', help, samples: [{ value }] });
+  return [
+    counter(METRIC.packetsIn, 'GENEVE packets received from the GWLB.', c.packetsIn),
+    counter(METRIC.bytesIn, 'UDP payload bytes received from the GWLB.', c.bytesIn),
+    counter(METRIC.packetsOut, 'GENEVE packets returned to the GWLB.', c.packetsOut),
+    counter(METRIC.bytesOut, 'UDP payload bytes returned to the GWLB.', c.bytesOut),
+    {
+      name: METRIC.drops,
+      type: 'counter',
+      help: 'Packets not returned to the GWLB, by reason.',
+      samples: s.drops.map((d) => ({ labels: { reason: d.reason }, value: d.count })),
+    },
+    counter(METRIC.sendErrors, 'Reply sends that failed.', c.sendErrors),
+    counter(METRIC.socketErrors, 'Error events on data-plane sockets.', c.socketErrors),
+    counter(METRIC.portsNotKept, 'Replies sent from the listening port instead of the GWLB source port.', c.portsNotKept),
+    counter(METRIC.replyBindFailures, 'Reply sockets that could not bind the GWLB source port.', c.replyBindFailures),
+    counter(METRIC.replySocketEvictions, 'Reply sockets closed to bound the socket cache.', c.replySocketEvictions),
+    gauge(METRIC.replySockets, 'Open reply sockets (one per GWLB address and source port).', s.replySockets),
+    gauge(METRIC.activeFlows, 'Flows in the flow table.', s.activeFlows),
+    gauge(METRIC.policyGeneration, 'Policy generation, incremented by each successful reload.', s.policyGeneration),
+    gauge(METRIC.policyRules, 'Rules in the active policy.', s.policyRules),
+    counter(METRIC.policyReloads, 'Successful policy reloads (SIGHUP).', c.policyReloads),
+    counter(METRIC.policyReloadFailures, 'Rejected policy reloads; the previous policy stays active.', c.policyReloadFailures),
+    counter(METRIC.logSuppressed, 'Log events suppressed by rate limiting.', s.logSuppressed),
+    gauge(METRIC.eventLoopLag, 'Largest recent event loop lag.', s.eventLoopLagSeconds),
+    gauge(METRIC.draining, '1 while draining after SIGTERM/SIGINT.', s.draining ? 1 : 0),
+    gauge(METRIC.healthy, '1 when /healthz answers 200.', s.healthy ? 1 : 0),
+  ];
+}
+
+/** Render a snapshot in the Prometheus text exposition format. */
+export function renderMetrics(s: MetricsSnapshot): string {
+  const out: string[] = [];
+  for (const f of families(s)) {
+    out.push(`# HELP ${f.name} ${escapeHelp(f.help)}`);
+    out.push(`# TYPE ${f.name} ${f.type}`);
+    for (const sample of f.samples) {
+      out.push(`${f.name}${renderLabels(sample.labels)} ${formatValue(sample.value)}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+function renderLabels(labels: Readonly<Record<string, string>> | undefined): string {
+  if (!labels) return '';
+  const parts = Object.keys(labels).map((k) => `${k}="${escapeLabelValue(labels[k])}"`);
+  return `{${parts.join(',')}}`;
+}
+
+export function escapeLabelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function escapeHelp(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}

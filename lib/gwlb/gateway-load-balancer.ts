@@ -1,0 +1,170 @@
+import { IResource, Resource, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Construct } from 'constructs';
+import { GatewayLoadBalancerListener, GatewayLoadBalancerListenerProps } from './gateway-load-balancer-listener';
+import { fail, isConcrete } from './validation';
+
+/** A Gateway Load Balancer, created here or imported. */
+export interface IGatewayLoadBalancer extends IResource {
+  /**
+   * The ARN of the load balancer.
+   * @attribute
+   */
+  readonly loadBalancerArn: string;
+}
+
+/** Attributes to import an existing Gateway Load Balancer. */
+export interface GatewayLoadBalancerAttributes {
+  /**
+   * The ARN of the load balancer
+   * (`arn:<partition>:elasticloadbalancing:<region>:<account>:loadbalancer/gwy/<name>/<id>`).
+   */
+  readonly loadBalancerArn: string;
+}
+
+/** Properties of a {@link GatewayLoadBalancer}. */
+export interface GatewayLoadBalancerProps {
+  /** The VPC the load balancer lives in (the security/inspection VPC). */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The subnets of the load balancer: at most one per availability zone, at least one.
+   *
+   * @default - the VPC's private subnets with egress (or, if it has none, its isolated subnets),
+   * one per availability zone
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Whether cross-zone load balancing is enabled
+   * (load balancer attribute `load_balancing.cross_zone.enabled`).
+   *
+   * @default false (the AWS default)
+   */
+  readonly crossZoneEnabled?: boolean;
+
+  /**
+   * Whether deletion protection is enabled (load balancer attribute `deletion_protection.enabled`).
+   *
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * The name of the load balancer: 1..32 letters, digits and hyphens, not starting or ending
+   * with a hyphen and not starting with `internal-`.
+   *
+   * @default - CloudFormation generates a name
+   */
+  readonly loadBalancerName?: string;
+}
+
+const ARN_PATTERN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/gwy\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
+const NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
+
+/**
+ * An AWS Gateway Load Balancer (`AWS::ElasticLoadBalancingV2::LoadBalancer` of type `gateway`).
+ *
+ * It has one network interface in each of its subnets, one subnet per availability zone, and
+ * forwards every IP packet it receives from its endpoints to a GENEVE target group.
+ */
+export class GatewayLoadBalancer extends Resource implements IGatewayLoadBalancer {
+  /** Import an existing Gateway Load Balancer by ARN. */
+  public static fromGatewayLoadBalancerAttributes(
+    scope: Construct, id: string, attrs: GatewayLoadBalancerAttributes,
+  ): IGatewayLoadBalancer {
+    class Import extends Resource implements IGatewayLoadBalancer {
+      public readonly loadBalancerArn = attrs.loadBalancerArn;
+    }
+    const imported = new Import(scope, id, { environmentFromArn: attrs.loadBalancerArn });
+    if (isConcrete(attrs.loadBalancerArn) && !ARN_PATTERN.test(attrs.loadBalancerArn)) {
+      fail(imported, 'loadBalancerArn must be a Gateway Load Balancer ARN '
+        + `(arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/gwy/<name>/<id>), got '${attrs.loadBalancerArn}'`);
+    }
+    return imported;
+  }
+
+  public readonly loadBalancerArn: string;
+  /** @attribute */
+  public readonly loadBalancerName: string;
+  /** The full name (`gwy/<name>/<id>`), as used in CloudWatch metric dimensions. @attribute */
+  public readonly loadBalancerFullName: string;
+  public readonly vpc: ec2.IVpc;
+  /** The availability zones of the load balancer's subnets, in subnet order. */
+  public readonly availabilityZones: string[];
+  public readonly subnets: ec2.ISubnet[];
+  public readonly crossZoneEnabled: boolean;
+  public readonly deletionProtection: boolean;
+
+  private readonly resource: elbv2.CfnLoadBalancer;
+
+  constructor(scope: Construct, id: string, props: GatewayLoadBalancerProps) {
+    super(scope, id, { physicalName: props.loadBalancerName });
+    validateName(this, props.loadBalancerName);
+
+    this.vpc = props.vpc;
+    this.crossZoneEnabled = props.crossZoneEnabled ?? false;
+    this.deletionProtection = props.deletionProtection ?? false;
+
+    const selected = props.vpc.selectSubnets(props.vpcSubnets ?? defaultSubnetSelection(props.vpc));
+    this.subnets = selected.subnets;
+    this.availabilityZones = selected.availabilityZones;
+    validateOnePerAz(this, selected);
+
+    this.resource = new elbv2.CfnLoadBalancer(this, 'Resource', {
+      type: 'gateway',
+      name: this.physicalName,
+      subnets: selected.subnetIds,
+      loadBalancerAttributes: [
+        { key: 'load_balancing.cross_zone.enabled', value: String(this.crossZoneEnabled) },
+        { key: 'deletion_protection.enabled', value: String(this.deletionProtection) },
+      ],
+    });
+    this.resource.node.addDependency(selected.internetConnectivityEstablished);
+
+    this.loadBalancerArn = this.resource.ref;
+    this.loadBalancerName = this.resource.attrLoadBalancerName;
+    this.loadBalancerFullName = this.resource.attrLoadBalancerFullName;
+  }
+
+  /** Add a listener; Gateway Load Balancer listeners have no port or protocol. */
+  public addListener(id: string, props: GatewayLoadBalancerListenerProps): GatewayLoadBalancerListener {
+    return new GatewayLoadBalancerListener(this, id, { ...props, loadBalancer: this });
+  }
+}
+
+function defaultSubnetSelection(vpc: ec2.IVpc): ec2.SubnetSelection {
+  const subnetType = vpc.privateSubnets.length > 0
+    ? ec2.SubnetType.PRIVATE_WITH_EGRESS
+    : ec2.SubnetType.PRIVATE_ISOLATED;
+  return { subnetType, onePerAz: true };
+}
+
+function validateName(scope: Construct, name: string | undefined): void {
+  if (!isConcrete(name)) {
+    return;
+  }
+  if (!NAME_PATTERN.test(name) || name.toLowerCase().startsWith('internal-')) {
+    fail(scope, 'loadBalancerName must be 1..32 letters, digits or hyphens, must not start or end with a hyphen '
+      + `and must not start with 'internal-', got '${name}'`);
+  }
+}
+
+function validateOnePerAz(scope: Construct, selected: ec2.SelectedSubnets): void {
+  if (selected.subnets.length === 0) {
+    fail(scope, 'vpcSubnets selected no subnets: a Gateway Load Balancer needs at least one subnet');
+  }
+  const seen = new Map<string, string>();
+  for (const subnet of selected.subnets) {
+    const az = subnet.availabilityZone;
+    const previous = seen.get(az);
+    if (previous !== undefined) {
+      const shown = Token.isUnresolved(az) ? Stack.of(scope).resolve(az) : az;
+      fail(scope, `vpcSubnets selected two subnets in availability zone ${JSON.stringify(shown)} `
+        + `(${previous} and ${subnet.node.path}): a Gateway Load Balancer takes one subnet per availability zone `
+        + '(use onePerAz: true or a narrower selection)');
+    }
+    seen.set(az, subnet.node.path);
+  }
+}

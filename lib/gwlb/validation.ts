@@ -1,0 +1,127 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { IConstruct } from 'constructs';
+
+/**
+ * Error thrown at synth time when a construct prop is invalid.
+ *
+ * The message starts with the construct path so the user can find the offending construct.
+ */
+export class GwlbValidationError extends Error {
+  constructor(scope: IConstruct, message: string) {
+    super(`${scope.node.path}: ${message}`);
+    this.name = 'GwlbValidationError';
+  }
+}
+
+/** Throw a {@link GwlbValidationError} with the given message. */
+export function fail(scope: IConstruct, message: string): never {
+  throw new GwlbValidationError(scope, message);
+}
+
+/**
+ * Check that `value` is an integer in `[min, max]`. Skips undefined values and unresolved tokens.
+ */
+export function validateIntegerRange(
+  scope: IConstruct, prop: string, value: number | undefined, min: number, max: number,
+): void {
+  if (value === undefined || Token.isUnresolved(value)) {
+    return;
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    fail(scope, `${prop} must be an integer between ${min} and ${max}, got ${value}`);
+  }
+}
+
+/**
+ * Check that a duration is a whole number of seconds in `[minSeconds, maxSeconds]`.
+ * Skips undefined values and unresolved tokens.
+ */
+export function validateDurationSeconds(
+  scope: IConstruct, prop: string, value: Duration | undefined, minSeconds: number, maxSeconds: number,
+): void {
+  if (value === undefined || value.isUnresolved()) {
+    return;
+  }
+  const seconds = durationSeconds(scope, prop, value);
+  if (seconds < minSeconds || seconds > maxSeconds) {
+    fail(scope, `${prop} must be between ${minSeconds} and ${maxSeconds} seconds, got ${seconds} seconds`);
+  }
+}
+
+/** A resolved duration as whole seconds; fails when it is not a whole number of seconds. */
+export function durationSeconds(scope: IConstruct, prop: string, value: Duration): number {
+  const ms = value.toMilliseconds();
+  if (ms % 1000 !== 0) {
+    fail(scope, `${prop} must be a whole number of seconds, got ${value.toHumanString()}`);
+  }
+  return ms / 1000;
+}
+
+/** True when `value` is a concrete (non-token) string. */
+export function isConcrete(value: string | undefined): value is string {
+  return value !== undefined && !Token.isUnresolved(value);
+}
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** Parse a dotted IPv4 address; undefined when malformed. */
+export function parseIpv4(value: string): number[] | undefined {
+  const m = IPV4.exec(value);
+  if (!m) {
+    return undefined;
+  }
+  const octets = m.slice(1, 5).map(Number);
+  return octets.every((o) => o <= 255) ? octets : undefined;
+}
+
+/** Fail unless `value` is an IPv4 CIDR block such as `10.0.0.0/16`. Tokens are skipped. */
+export function validateIpv4Cidr(scope: IConstruct, prop: string, value: string): void {
+  if (Token.isUnresolved(value)) {
+    return;
+  }
+  const m = IPV4_CIDR.exec(value);
+  const ok = m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+  if (!ok) {
+    fail(scope, `${prop} must be an IPv4 CIDR block such as 10.0.0.0/16, got '${value}'`);
+  }
+}
+
+/**
+ * The availability zone of a subnet, or undefined when it is not known at synth time
+ * (an imported subnet created without `availabilityZone` throws on access).
+ */
+export function subnetAvailabilityZone(subnet: ec2.ISubnet): string | undefined {
+  let az: string | undefined;
+  try {
+    az = subnet.availabilityZone;
+  } catch {
+    // Imported subnet without an availability zone: nothing to check against.
+    az = undefined;
+  }
+  return az;
+}
+
+/** True when both availability zones are concrete strings and differ. */
+export function azMismatch(a: string | undefined, b: string | undefined): boolean {
+  return isConcrete(a) && isConcrete(b) && a !== b;
+}
+
+/**
+ * The IPv4 CIDR block of a subnet; fails with a message naming the subnet when it is unknown
+ * (imported subnets need `ipv4CidrBlock` in `Subnet.fromSubnetAttributes`).
+ */
+export function subnetIpv4Cidr(scope: IConstruct, subnet: ec2.ISubnet): string {
+  let cidr: string | undefined;
+  try {
+    cidr = subnet.ipv4CidrBlock;
+  } catch {
+    cidr = undefined;
+  }
+  if (cidr === undefined) {
+    fail(scope, `the IPv4 CIDR block of subnet ${subnet.node.path} is unknown: `
+      + 'import it with Subnet.fromSubnetAttributes({ subnetId, availabilityZone, ipv4CidrBlock })');
+  }
+  return cidr;
+}

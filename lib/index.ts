@@ -1,0 +1,3 @@
+export * from './gwlb';
+export * from './patterns';
+export * from './validation';

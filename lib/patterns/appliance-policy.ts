@@ -1,0 +1,249 @@
+import { readFileSync } from 'fs';
+import { Token } from 'aws-cdk-lib';
+import { parsePolicy, PolicyError } from '../agent/policy';
+
+/** Thrown when an {@link AppliancePolicy} is invalid; the message names the field and the value. */
+export class AppliancePolicyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AppliancePolicyError';
+  }
+}
+
+/** What the appliance agent does with a packet a rule matches (or, as default action, no rule matches). */
+export enum RuleAction {
+  /** Forward the packet back to the Gateway Load Balancer. */
+  ALLOW = 'allow',
+  /** Do not return the packet: the Gateway Load Balancer drops it. */
+  DROP = 'drop',
+}
+
+/** The inner IP protocol a rule matches. */
+export class RuleProtocol {
+  /** TCP (6). */
+  public static readonly TCP = new RuleProtocol('tcp');
+  /** UDP (17). */
+  public static readonly UDP = new RuleProtocol('udp');
+  /** ICMP for IPv4 (1). */
+  public static readonly ICMP = new RuleProtocol('icmp');
+  /** ICMPv6 (58). */
+  public static readonly ICMPV6 = new RuleProtocol('icmpv6');
+  /** SCTP (132). */
+  public static readonly SCTP = new RuleProtocol('sctp');
+
+  /** Any IP protocol by number, 0..255 (for IPv6, the last Next Header). */
+  public static number(protocolNumber: number): RuleProtocol {
+    if (!Number.isInteger(protocolNumber) || protocolNumber < 0 || protocolNumber > 255) {
+      throw new AppliancePolicyError(`RuleProtocol.number: protocolNumber must be an integer 0..255, got ${protocolNumber}`);
+    }
+    return new RuleProtocol(protocolNumber);
+  }
+
+  private constructor(
+    /** The value written to the policy document: a protocol name or number. */
+    public readonly value: string | number,
+  ) {}
+}
+
+/** A port or an inclusive range of ports that a rule matches. */
+export class PortRange {
+  /** A single port, 0..65535. */
+  public static port(port: number): PortRange {
+    return new PortRange(port, port);
+  }
+
+  /** The ports `from` to `to`, inclusive; `from <= to`. */
+  public static range(from: number, to: number): PortRange {
+    return new PortRange(from, to);
+  }
+
+  private constructor(public readonly from: number, public readonly to: number) {
+    for (const [name, value] of [['from', from], ['to', to]] as const) {
+      if (Token.isUnresolved(value) || !Number.isInteger(value) || value < 0 || value > 65535) {
+        throw new AppliancePolicyError(`PortRange: ${name} must be a concrete integer 0..65535, got ${value}`);
+      }
+    }
+    if (from > to) {
+      throw new AppliancePolicyError(`PortRange: from (${from}) must not exceed to (${to})`);
+    }
+  }
+
+  /** The policy document form: a number for a single port, `"from-to"` for a range. */
+  public toJson(): number | string {
+    return this.from === this.to ? this.from : `${this.from}-${this.to}`;
+  }
+}
+
+/**
+ * One rule of an appliance policy. A rule matches a packet when every condition it has holds;
+ * the first matching rule decides, otherwise the policy's default action.
+ */
+export interface ApplianceRule {
+  /**
+   * A unique name, shown in drop logs and metrics.
+   * @default `rules[<index>]`
+   */
+  readonly name?: string;
+
+  /** What to do with a matching packet. */
+  readonly action: RuleAction;
+
+  /**
+   * The inner IP protocol.
+   * @default - any protocol
+   */
+  readonly protocol?: RuleProtocol;
+
+  /**
+   * Source IPv4 or IPv6 CIDR blocks (or addresses); CDK tokens are allowed.
+   * @default - any source
+   */
+  readonly sources?: string[];
+
+  /**
+   * Destination IPv4 or IPv6 CIDR blocks (or addresses); CDK tokens are allowed.
+   * @default - any destination
+   */
+  readonly destinations?: string[];
+
+  /**
+   * Source ports (TCP, UDP or SCTP only).
+   * @default - any source port
+   */
+  readonly sourcePorts?: PortRange[];
+
+  /**
+   * Destination ports (TCP, UDP or SCTP only).
+   * @default - any destination port
+   */
+  readonly destinationPorts?: PortRange[];
+
+  /**
+   * UTF-8 text that must occur in one packet's L4 payload (no stream reassembly).
+   * Not together with `payloadHex`.
+   * @default - no payload condition
+   */
+  readonly payloadContains?: string;
+
+  /**
+   * Bytes, as an even-length hex string, that must occur in one packet's L4 payload.
+   * Not together with `payloadContains`.
+   * @default - no payload condition
+   */
+  readonly payloadHex?: string;
+}
+
+/** Properties of {@link AppliancePolicy.fromRules}. */
+export interface AppliancePolicyProps {
+  /**
+   * The action for packets no rule matches.
+   * @default RuleAction.ALLOW
+   */
+  readonly defaultAction?: RuleAction;
+
+  /**
+   * The rules, evaluated in order; the first match decides.
+   * @default - no rules
+   */
+  readonly rules?: ApplianceRule[];
+}
+
+/** A placeholder used in place of a CDK token when the document is validated at synth time. */
+const TOKEN_CIDR_PLACEHOLDER = '0.0.0.0/0';
+
+/**
+ * The inspection policy of the bundled appliance agent, written to
+ * `/etc/gwlb-agent/policy.json` on every appliance.
+ *
+ * Every policy is validated with the agent's own parser when it is created, so a policy the
+ * agent would reject fails synthesis instead of failing on the appliances.
+ */
+export class AppliancePolicy {
+  /** Forward every packet (the agent's behaviour without a policy). */
+  public static allowAll(): AppliancePolicy {
+    return AppliancePolicy.fromRules({ defaultAction: RuleAction.ALLOW });
+  }
+
+  /** A policy from typed rules. */
+  public static fromRules(props: AppliancePolicyProps): AppliancePolicy {
+    const rules = props.rules ?? [];
+    const document: Record<string, unknown> = { defaultAction: props.defaultAction ?? RuleAction.ALLOW };
+    if (rules.length > 0) {
+      document.rules = rules.map(renderRule);
+    }
+    return new AppliancePolicy(document, 'AppliancePolicy.fromRules');
+  }
+
+  /**
+   * A policy from a JSON file in the agent's policy format (read and validated at synth time).
+   */
+  public static fromFile(path: string): AppliancePolicy {
+    const where = `AppliancePolicy.fromFile(${path})`;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new AppliancePolicyError(`${where}: cannot read the file: ${(e as Error).message}`);
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (e) {
+      throw new AppliancePolicyError(`${where}: invalid JSON: ${(e as Error).message}`);
+    }
+    return new AppliancePolicy(document, where);
+  }
+
+  /** The number of rules. */
+  public readonly ruleCount: number;
+
+  private readonly document: unknown;
+
+  private constructor(document: unknown, where: string) {
+    try {
+      this.ruleCount = parsePolicy(withTokensReplaced(document)).ruleCount;
+    } catch (e) {
+      if (e instanceof PolicyError) {
+        throw new AppliancePolicyError(`${where}: invalid policy: ${e.message}`);
+      }
+      throw e;
+    }
+    this.document = document;
+  }
+
+  /** The policy document as the agent reads it, pretty-printed (may contain CDK tokens). */
+  public toJson(): string {
+    return JSON.stringify(this.document, undefined, 2);
+  }
+}
+
+function renderRule(rule: ApplianceRule): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (rule.name !== undefined) out.name = rule.name;
+  out.action = rule.action;
+  if (rule.protocol !== undefined) out.protocol = rule.protocol.value;
+  if (rule.sources !== undefined) out.source = rule.sources;
+  if (rule.destinations !== undefined) out.destination = rule.destinations;
+  if (rule.sourcePorts !== undefined) out.sourcePorts = rule.sourcePorts.map((p) => p.toJson());
+  if (rule.destinationPorts !== undefined) out.destinationPorts = rule.destinationPorts.map((p) => p.toJson());
+  if (rule.payloadContains !== undefined) out.payloadContains = rule.payloadContains;
+  if (rule.payloadHex !== undefined) out.payloadHex = rule.payloadHex;
+  return out;
+}
+
+/**
+ * A copy of the document in which every string that is a CDK token (such as a VPC CIDR block
+ * resolved at deploy time) is replaced by a valid placeholder, so that the rest can be validated.
+ */
+function withTokensReplaced(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return Token.isUnresolved(value) ? TOKEN_CIDR_PLACEHOLDER : value;
+  }
+  if (Array.isArray(value)) {
+    return value.map(withTokensReplaced);
+  }
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTokensReplaced(v)]));
+  }
+  return value;
+}

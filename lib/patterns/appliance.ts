@@ -1,0 +1,214 @@
+import { Duration, Size, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import { GeneveHealthCheck, GeneveHealthCheckProtocol } from '../gwlb';
+import { AgentAsset } from './agent-asset';
+import { AgentLogLevel, AgentReplyMode } from './agent-systemd-unit';
+import { AppliancePolicy } from './appliance-policy';
+import { renderAgentUserData } from './appliance-user-data';
+import { fail } from './validation';
+
+/** The root device of Amazon Linux images. */
+const AMAZON_LINUX_ROOT_DEVICE = '/dev/xvda';
+const DEFAULT_ROOT_VOLUME_SIZE = Size.gibibytes(8);
+
+/** Options of {@link Appliance.agent}. */
+export interface AgentApplianceOptions {
+  /**
+   * The inspection policy.
+   * @default AppliancePolicy.allowAll()
+   */
+  readonly policy?: AppliancePolicy;
+
+  /**
+   * The image. The user data uses `dnf` and the AWS CLI, so it must be Amazon Linux 2023 or alike.
+   * @default - the latest Amazon Linux 2023 for the instance type's architecture (arm64 or x86_64)
+   */
+  readonly machineImage?: ec2.IMachineImage;
+
+  /**
+   * The OS package that provides Node.js (18 or later).
+   * @default 'nodejs20' (Amazon Linux 2023 also has nodejs22)
+   */
+  readonly nodePackageName?: string;
+
+  /**
+   * The agent's log level.
+   * @default AgentLogLevel.INFO
+   */
+  readonly logLevel?: AgentLogLevel;
+
+  /**
+   * How the agent returns packets.
+   * @default AgentReplyMode.BOUND_PORT
+   */
+  readonly replyMode?: AgentReplyMode;
+
+  /**
+   * Shell commands appended to the user data, run after the agent has started.
+   * @default - none
+   */
+  readonly additionalCommands?: string[];
+
+  /**
+   * The size of the encrypted root volume.
+   * @default Size.gibibytes(8)
+   */
+  readonly rootVolumeSize?: Size;
+}
+
+/** Options of {@link Appliance.custom}. */
+export interface CustomApplianceOptions {
+  /** The image of the appliance, such as a third-party firewall. */
+  readonly machineImage: ec2.IMachineImage;
+
+  /** The complete user data of the appliance. */
+  readonly userData: ec2.UserData;
+
+  /**
+   * The root device name of the image.
+   * @default '/dev/xvda'
+   */
+  readonly rootDeviceName?: string;
+
+  /**
+   * The size of the encrypted root volume; at least the size of the image's root snapshot.
+   * @default Size.gibibytes(8)
+   */
+  readonly rootVolumeSize?: Size;
+}
+
+/** What an {@link Appliance} is bound to. */
+export interface ApplianceBindOptions {
+  readonly instanceType: ec2.InstanceType;
+  /** The instance role; the appliance may add permissions it needs. */
+  readonly role: iam.IRole;
+  /** The target group's health check, with defaults filled in. */
+  readonly healthCheck: GeneveHealthCheck;
+  /** The target group's deregistration delay. */
+  readonly deregistrationDelay: Duration;
+  /**
+   * The listener's TCP idle timeout.
+   * @default - the Gateway Load Balancer default (350 seconds)
+   */
+  readonly tcpIdleTimeout?: Duration;
+}
+
+/** The launch settings an {@link Appliance} produces. */
+export interface ApplianceConfig {
+  readonly machineImage: ec2.IMachineImage;
+  readonly userData: ec2.UserData;
+  readonly rootDeviceName: string;
+  readonly rootVolumeSize: Size;
+  /**
+   * The agent bundle, for appliances that run the bundled agent.
+   * @default - none
+   */
+  readonly agentAsset?: s3_assets.Asset;
+  /**
+   * The policy of the bundled agent.
+   * @default - none
+   */
+  readonly policy?: AppliancePolicy;
+}
+
+/**
+ * The software of the inspection appliances: the bundled GENEVE agent
+ * ({@link Appliance.agent}) or your own image and user data ({@link Appliance.custom}).
+ *
+ * Source/destination checking stays enabled on the instances: the Gateway Load Balancer sends
+ * GENEVE packets addressed to the appliance itself and the appliance answers from its own
+ * address, so the instance never forwards packets that are not its own.
+ */
+export abstract class Appliance {
+  /** Appliances running the bundled `gwlb-agent` on Amazon Linux 2023. */
+  public static agent(options: AgentApplianceOptions = {}): Appliance {
+    return new AgentAppliance(options);
+  }
+
+  /**
+   * Appliances from your own image and user data (for example a third-party firewall). Set the
+   * inspection construct's `healthCheck` to what the image serves.
+   */
+  public static custom(options: CustomApplianceOptions): Appliance {
+    return new CustomAppliance(options);
+  }
+
+  /** Produce the launch settings; called once by the construct that launches the appliances. */
+  public abstract bind(scope: Construct, options: ApplianceBindOptions): ApplianceConfig;
+}
+
+class AgentAppliance extends Appliance {
+  constructor(private readonly options: AgentApplianceOptions) {
+    super();
+  }
+
+  public bind(scope: Construct, options: ApplianceBindOptions): ApplianceConfig {
+    const hc = options.healthCheck;
+    if (hc.protocol === GeneveHealthCheckProtocol.HTTPS) {
+      fail(scope, 'healthCheck.protocol HTTPS is not served by the bundled agent (its /healthz is plain HTTP): use HTTP or TCP');
+    }
+    if (hc.trafficPort || hc.port === undefined) {
+      fail(scope, 'healthCheck.trafficPort cannot be used with the bundled agent: port 6081 is UDP (GENEVE); '
+        + 'check the agent\'s health port instead');
+    }
+    const policy = this.options.policy ?? AppliancePolicy.allowAll();
+    const asset = new AgentAsset(scope, 'AgentAsset');
+    // Read access to this one object only (asset.grantRead would grant the whole asset bucket).
+    options.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:GetObject'],
+      resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
+    }));
+
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands(...renderAgentUserData({
+      nodePackageName: this.options.nodePackageName ?? 'nodejs20',
+      bundleBucketName: asset.s3BucketName,
+      bundleObjectKey: asset.s3ObjectKey,
+      region: Stack.of(scope).region,
+      policyJson: policy.toJson(),
+      service: {
+        healthPort: hc.port,
+        drainSeconds: options.deregistrationDelay.toSeconds(),
+        logLevel: this.options.logLevel,
+        replyMode: this.options.replyMode,
+        tcpIdleSeconds: options.tcpIdleTimeout?.toSeconds(),
+      },
+      additionalCommands: this.options.additionalCommands,
+    }));
+
+    return {
+      machineImage: this.options.machineImage ?? amazonLinux2023For(options.instanceType),
+      userData,
+      rootDeviceName: AMAZON_LINUX_ROOT_DEVICE,
+      rootVolumeSize: this.options.rootVolumeSize ?? DEFAULT_ROOT_VOLUME_SIZE,
+      agentAsset: asset,
+      policy,
+    };
+  }
+}
+
+class CustomAppliance extends Appliance {
+  constructor(private readonly options: CustomApplianceOptions) {
+    super();
+  }
+
+  public bind(): ApplianceConfig {
+    return {
+      machineImage: this.options.machineImage,
+      userData: this.options.userData,
+      rootDeviceName: this.options.rootDeviceName ?? AMAZON_LINUX_ROOT_DEVICE,
+      rootVolumeSize: this.options.rootVolumeSize ?? DEFAULT_ROOT_VOLUME_SIZE,
+    };
+  }
+}
+
+/** The latest Amazon Linux 2023 for the architecture of the instance type. */
+export function amazonLinux2023For(instanceType: ec2.InstanceType): ec2.IMachineImage {
+  const cpuType = instanceType.architecture === ec2.InstanceArchitecture.ARM_64
+    ? ec2.AmazonLinuxCpuType.ARM_64
+    : ec2.AmazonLinuxCpuType.X86_64;
+  return ec2.MachineImage.latestAmazonLinux2023({ cpuType });
+}

@@ -1,0 +1,45 @@
+import { Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
+import { fail } from './validation';
+
+/** The subnet group of the appliances and the Gateway Load Balancer in a new inspection VPC. */
+export const APPLIANCE_SUBNET_GROUP = 'Appliance';
+/** The subnet group of the NAT gateways in a new inspection VPC. */
+export const INSPECTION_PUBLIC_SUBNET_GROUP = 'Public';
+
+/** Inputs of {@link createInspectionNetwork}. */
+export interface InspectionNetworkOptions {
+  readonly cidr: string;
+  readonly maxAzs: number;
+  /** NAT gateways for the appliances' outbound HTTPS; 0 makes the appliance subnets isolated. */
+  readonly natGateways?: number;
+}
+
+/**
+ * A new inspection VPC: per availability zone a small public subnet for a NAT gateway and a
+ * private `Appliance` subnet for the appliances and the Gateway Load Balancer. An S3 gateway
+ * endpoint keeps the agent download and the Amazon Linux package repositories (hosted in S3)
+ * off the NAT gateways, so appliances still bootstrap with `natGateways: 0` (but then without
+ * Session Manager). Flow logs go to CloudWatch Logs.
+ */
+export function createInspectionNetwork(scope: Construct, id: string, options: InspectionNetworkOptions): ec2.Vpc {
+  if (!Token.isUnresolved(options.maxAzs) && (!Number.isInteger(options.maxAzs) || options.maxAzs < 2)) {
+    fail(scope, `maxAzs must be an integer of at least 2 (the appliances need two availability zones), got ${options.maxAzs}`);
+  }
+  const isolated = options.natGateways === 0;
+  const subnetConfiguration: ec2.SubnetConfiguration[] = isolated
+    ? [{ name: APPLIANCE_SUBNET_GROUP, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }]
+    : [
+      { name: INSPECTION_PUBLIC_SUBNET_GROUP, subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false },
+      { name: APPLIANCE_SUBNET_GROUP, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
+    ];
+  return new ec2.Vpc(scope, id, {
+    ipAddresses: ec2.IpAddresses.cidr(options.cidr),
+    maxAzs: options.maxAzs,
+    natGateways: options.natGateways,
+    subnetConfiguration,
+    gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+    flowLogs: { FlowLog: { trafficType: ec2.FlowLogTrafficType.ALL } },
+  });
+}

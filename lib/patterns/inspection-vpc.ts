@@ -1,0 +1,265 @@
+import { Aws, Duration } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import {
+  FlowStickiness, GatewayLoadBalancer, GatewayLoadBalancerEndpointService, GatewayLoadBalancerListener,
+  GeneveHealthCheck, GeneveHealthCheckProtocol, GeneveTarget, GeneveTargetGroup,
+  IGatewayLoadBalancerEndpointService, TargetFailover,
+} from '../gwlb';
+import { Appliance } from './appliance';
+import { ApplianceFleet } from './appliance-fleet';
+import { ApplianceScaling } from './appliance-scaling';
+import { APPLIANCE_SUBNET_GROUP, createInspectionNetwork } from './inspection-vpc-layout';
+import { fail, showAz, subnetCidr } from './validation';
+
+/** The agent's default health port. */
+export const DEFAULT_AGENT_HEALTH_PORT = 8080;
+/** The agent's health path. */
+export const AGENT_HEALTH_PATH = '/healthz';
+
+/** Properties of an {@link InspectionVpc}. */
+export interface InspectionVpcProps {
+  /**
+   * Use this VPC instead of creating one (not together with `cidr`, `maxAzs` or `natGateways`).
+   * @default - a new VPC with flow logs
+   */
+  readonly existingVpc?: ec2.IVpc;
+
+  /**
+   * The CIDR block of the new VPC.
+   * @default '10.100.0.0/16'
+   */
+  readonly cidr?: string;
+
+  /**
+   * The number of availability zones of the new VPC, at least 2.
+   * @default 2
+   */
+  readonly maxAzs?: number;
+
+  /**
+   * NAT gateways of the new VPC for the appliances' outbound HTTPS (Session Manager, packages).
+   * 0 makes the appliance subnets isolated (S3 stays reachable through a gateway endpoint).
+   * @default - one per availability zone
+   */
+  readonly natGateways?: number;
+
+  /**
+   * The subnets of the appliances and the Gateway Load Balancer: one per availability zone, at
+   * least two zones.
+   * @default - the `Appliance` subnets of a new VPC; the private subnets of an existing VPC
+   */
+  readonly applianceSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The appliance software.
+   * @default Appliance.agent()
+   */
+  readonly appliance?: Appliance;
+
+  /**
+   * The appliance instance type; the default image follows its architecture.
+   * @default c6g.large
+   */
+  readonly instanceType?: ec2.InstanceType;
+
+  /** @default 2 */
+  readonly minCapacity?: number;
+
+  /** @default 4 */
+  readonly maxCapacity?: number;
+
+  /**
+   * @default - not set (the group starts at minCapacity)
+   */
+  readonly desiredCapacity?: number;
+
+  /**
+   * The scaling policy.
+   * @default ApplianceScaling.cpu(40)
+   */
+  readonly scaling?: ApplianceScaling;
+
+  /**
+   * The target group health check; unset fields take the agent's values.
+   * @default - HTTP GET /healthz on port 8080 every 10 seconds, thresholds 3/3
+   */
+  readonly healthCheck?: GeneveHealthCheck;
+
+  /**
+   * How long deregistering appliances keep their flows; also the agent's `--drain-seconds`.
+   * @default Duration.seconds(300) (the AWS default)
+   */
+  readonly deregistrationDelay?: Duration;
+
+  /**
+   * Flow stickiness.
+   * @default FlowStickiness.FIVE_TUPLE
+   */
+  readonly stickiness?: FlowStickiness;
+
+  /**
+   * What happens to existing flows of a deregistered or unhealthy appliance.
+   * @default TargetFailover.NO_REBALANCE
+   */
+  readonly targetFailover?: TargetFailover;
+
+  /**
+   * TCP idle timeout, 60..6000 seconds (5-tuple stickiness only); also the agent's `--tcp-idle-seconds`.
+   * @default - 350 seconds (the AWS default)
+   */
+  readonly tcpIdleTimeout?: Duration;
+
+  /**
+   * Cross-zone load balancing.
+   * @default false
+   */
+  readonly crossZoneEnabled?: boolean;
+
+  /**
+   * Whether each new endpoint must be accepted by hand. Off by default for same-account use:
+   * the application's endpoints are created by CloudFormation, and a pending endpoint silently
+   * black-holes the routes that point at it until someone accepts it.
+   * @default false
+   */
+  readonly acceptanceRequired?: boolean;
+
+  /**
+   * The principals that may create endpoints for the service (add other accounts here).
+   * @default - this stack's account only
+   */
+  readonly allowedPrincipals?: iam.ArnPrincipal[];
+
+  /**
+   * Allow all outbound traffic from the appliances.
+   * @default false (GENEVE to the load balancer subnets and HTTPS only)
+   */
+  readonly allowAllOutbound?: boolean;
+
+  /**
+   * The topic for the appliance group's scaling notifications.
+   * @default - a new topic
+   */
+  readonly notificationsTopic?: sns.ITopic;
+}
+
+/**
+ * The security side of a Gateway Load Balancer inspection architecture: a VPC (new or yours),
+ * a Gateway Load Balancer, a GENEVE target group, an Auto Scaling group of appliances and a VPC
+ * endpoint service that application VPCs connect to.
+ *
+ * It is an {@link IGatewayLoadBalancerEndpointService}: pass it as the inspection service of
+ * an `InspectedApplication`.
+ */
+export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndpointService {
+  public readonly vpc: ec2.IVpc;
+  /** The subnets of the appliances and the load balancer. */
+  public readonly applianceSubnets: ec2.ISubnet[];
+  public readonly gatewayLoadBalancer: GatewayLoadBalancer;
+  public readonly targetGroup: GeneveTargetGroup;
+  public readonly listener: GatewayLoadBalancerListener;
+  public readonly appliances: ApplianceFleet;
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  public readonly launchTemplate: ec2.LaunchTemplate;
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly role: iam.Role;
+  public readonly endpointService: GatewayLoadBalancerEndpointService;
+  /** The endpoint service name (`com.amazonaws.vpce.<region>.vpce-svc-...`). */
+  public readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: InspectionVpcProps = {}) {
+    super(scope, id);
+    this.vpc = this.resolveVpc(props);
+    const selection = props.applianceSubnets
+      ?? (props.existingVpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : { subnetGroupName: APPLIANCE_SUBNET_GROUP });
+    this.applianceSubnets = this.vpc.selectSubnets(selection).subnets;
+    this.validateApplianceSubnets();
+
+    this.gatewayLoadBalancer = new GatewayLoadBalancer(this, 'GatewayLoadBalancer', {
+      vpc: this.vpc,
+      vpcSubnets: { subnets: this.applianceSubnets },
+      crossZoneEnabled: props.crossZoneEnabled,
+    });
+    this.targetGroup = new GeneveTargetGroup(this, 'TargetGroup', {
+      vpc: this.vpc,
+      healthCheck: withAgentDefaults(props.healthCheck),
+      deregistrationDelay: props.deregistrationDelay,
+      stickiness: props.stickiness,
+      targetFailover: props.targetFailover,
+      tcpIdleTimeout: props.tcpIdleTimeout,
+    });
+    this.listener = this.gatewayLoadBalancer.addListener('Listener', { defaultTargetGroup: this.targetGroup });
+
+    this.appliances = new ApplianceFleet(this, 'Appliances', {
+      vpc: this.vpc,
+      vpcSubnets: { subnets: this.applianceSubnets },
+      loadBalancerSubnetCidrs: this.applianceSubnets.map((s) => subnetCidr(this, 'applianceSubnets', s)),
+      healthCheck: this.targetGroup.healthCheck,
+      deregistrationDelay: this.targetGroup.deregistrationDelay,
+      tcpIdleTimeout: this.listener.tcpIdleTimeout,
+      appliance: props.appliance,
+      instanceType: props.instanceType,
+      minCapacity: props.minCapacity,
+      maxCapacity: props.maxCapacity,
+      desiredCapacity: props.desiredCapacity,
+      scaling: props.scaling,
+      allowAllOutbound: props.allowAllOutbound,
+      notificationsTopic: props.notificationsTopic,
+    });
+    this.autoScalingGroup = this.appliances.autoScalingGroup;
+    this.launchTemplate = this.appliances.launchTemplate;
+    this.securityGroup = this.appliances.securityGroup;
+    this.role = this.appliances.role;
+    this.targetGroup.addTarget(GeneveTarget.autoScalingGroup(this.autoScalingGroup));
+
+    this.endpointService = new GatewayLoadBalancerEndpointService(this, 'EndpointService', {
+      gatewayLoadBalancers: [this.gatewayLoadBalancer],
+      acceptanceRequired: props.acceptanceRequired ?? false,
+      allowedPrincipals: props.allowedPrincipals
+        ?? [new iam.ArnPrincipal(`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`)],
+    });
+    this.serviceName = this.endpointService.serviceName;
+  }
+
+  private resolveVpc(props: InspectionVpcProps): ec2.IVpc {
+    if (props.existingVpc) {
+      for (const [name, value] of [['cidr', props.cidr], ['maxAzs', props.maxAzs], ['natGateways', props.natGateways]] as const) {
+        if (value !== undefined) {
+          fail(this, `${name} (${value}) configures a new VPC and cannot be used with existingVpc`);
+        }
+      }
+      return props.existingVpc;
+    }
+    return createInspectionNetwork(this, 'Vpc', {
+      cidr: props.cidr ?? '10.100.0.0/16',
+      maxAzs: props.maxAzs ?? 2,
+      natGateways: props.natGateways,
+    });
+  }
+
+  private validateApplianceSubnets(): void {
+    const seen = new Set<string>();
+    for (const subnet of this.applianceSubnets) {
+      if (seen.has(subnet.availabilityZone)) {
+        fail(this, `applianceSubnets selected two subnets in availability zone ${showAz(subnet.availabilityZone)}: `
+          + 'the Gateway Load Balancer takes one subnet per zone (narrow the selection or use onePerAz: true)');
+      }
+      seen.add(subnet.availabilityZone);
+    }
+  }
+}
+
+/** The agent's health check (HTTP GET /healthz on 8080) under the fields the user set. */
+function withAgentDefaults(user: GeneveHealthCheck = {}): GeneveHealthCheck {
+  const protocol = user.protocol ?? GeneveHealthCheckProtocol.HTTP;
+  const http = protocol !== GeneveHealthCheckProtocol.TCP;
+  return {
+    ...user,
+    protocol,
+    port: user.trafficPort ? undefined : user.port ?? DEFAULT_AGENT_HEALTH_PORT,
+    path: http ? user.path ?? AGENT_HEALTH_PATH : user.path,
+  };
+}

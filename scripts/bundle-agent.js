@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * Bundle the appliance agent (lib/agent/main.ts) into one executable file with
+ * esbuild: platform node, target node18, CommonJS, `#!/usr/bin/env node` banner,
+ * mode 0755. Default output: dist/agent/gwlb-agent.js (package.json bin `gwlb-agent`).
+ *
+ *   node scripts/bundle-agent.js [outfile]
+ *   require('./scripts/bundle-agent').bundleAgent(outfile)
+ *
+ * The bundle may only contain lib/agent sources and node built-ins; anything else
+ * (e.g. an accidental aws-cdk-lib import) fails the build.
+ */
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const ENTRY = path.join(ROOT, 'lib', 'agent', 'main.ts');
+const AGENT_DIR = path.join(ROOT, 'lib', 'agent') + path.sep;
+const DEFAULT_OUTFILE = path.join(ROOT, 'dist', 'agent', 'gwlb-agent.js');
+
+/**
+ * Build the agent bundle synchronously.
+ * @param {string} [outfile] output path (default dist/agent/gwlb-agent.js)
+ * @returns {string} the absolute output path
+ */
+function bundleAgent(outfile = DEFAULT_OUTFILE) {
+  const esbuild = require('esbuild');
+  const out = path.resolve(outfile);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const result = esbuild.buildSync({
+    entryPoints: [ENTRY],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node18',
+    format: 'cjs',
+    banner: { js: '#!/usr/bin/env node' },
+    legalComments: 'none',
+    sourcemap: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const foreign = Object.keys(result.metafile.inputs)
+    .map((input) => path.resolve(ROOT, input))
+    .filter((input) => !input.startsWith(AGENT_DIR));
+  if (foreign.length > 0) {
+    fs.rmSync(out, { force: true });
+    throw new Error(`bundle-agent: the agent may only use lib/agent and node built-ins, but it pulls in: ${foreign.join(', ')}`);
+  }
+  fs.chmodSync(out, 0o755);
+  return out;
+}
+
+module.exports = { bundleAgent, DEFAULT_OUTFILE, ENTRY };
+
+if (require.main === module) {
+  try {
+    const out = bundleAgent(process.argv[2] || DEFAULT_OUTFILE);
+    process.stdout.write(`bundle-agent: wrote ${path.relative(process.cwd(), out) || out}\n`);
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}

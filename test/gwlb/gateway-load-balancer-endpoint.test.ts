@@ -1,0 +1,101 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { GatewayLoadBalancer, GatewayLoadBalancerEndpoint, GatewayLoadBalancerEndpointService } from '../../lib/gwlb';
+import { ENV, newStack, newVpc } from './util';
+
+function setup(allowedPrincipals?: iam.ArnPrincipal[]) {
+  const stack = newStack();
+  const securityVpc = newVpc(stack, 'SecurityVpc');
+  const appVpc = newVpc(stack, 'AppVpc', { ipAddresses: ec2.IpAddresses.cidr('10.1.0.0/16') });
+  const lb = new GatewayLoadBalancer(stack, 'Gwlb', { vpc: securityVpc });
+  const service = new GatewayLoadBalancerEndpointService(stack, 'Service', { gatewayLoadBalancers: [lb], allowedPrincipals });
+  return { stack, appVpc, lb, service };
+}
+
+describe('GatewayLoadBalancerEndpoint', () => {
+  test('creates a GatewayLoadBalancer endpoint in exactly one subnet', () => {
+    const { stack, appVpc, service } = setup();
+    const subnet = appVpc.isolatedSubnets[1];
+    const endpoint = new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'GatewayLoadBalancer',
+      ServiceName: stack.resolve(service.serviceName),
+      VpcId: stack.resolve(appVpc.vpcId),
+      SubnetIds: [stack.resolve(subnet.subnetId)],
+      RouteTableIds: Match.absent(),
+      SecurityGroupIds: Match.absent(),
+    });
+    expect(endpoint.subnet).toBe(subnet);
+    expect(endpoint.availabilityZone).toBe('dummy1b');
+    expect(stack.resolve(endpoint.vpcEndpointId)).toEqual({ Ref: stack.getLogicalId(endpoint.node.defaultChild as any) });
+  });
+
+  test('depends on the service and its permissions', () => {
+    const { stack, appVpc, service } = setup([new iam.ArnPrincipal('arn:aws:iam::123456789012:root')]);
+    const endpoint = new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[0] });
+    const template = Template.fromStack(stack);
+    const permissionsId = stack.getLogicalId(service.permissionsResource as any);
+    const serviceId = stack.getLogicalId(service.node.defaultChild as any);
+    const resource = template.toJSON().Resources[stack.getLogicalId(endpoint.node.defaultChild as any)];
+    expect(resource.DependsOn).toEqual(expect.arrayContaining([permissionsId, serviceId]));
+  });
+
+  test('depends on permissions added after the endpoint', () => {
+    const { stack, appVpc, service } = setup();
+    const endpoint = new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[0] });
+    service.addAllowedPrincipal(new iam.ArnPrincipal('arn:aws:iam::123456789012:root'));
+    const resource = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(endpoint.node.defaultChild as any)];
+    expect(resource.DependsOn).toContain(stack.getLogicalId(service.permissionsResource as any));
+  });
+
+  test('an imported service adds no dependency', () => {
+    const stack = newStack();
+    const vpc = newVpc(stack);
+    const service = GatewayLoadBalancerEndpointService.fromServiceName(stack, 'Service', 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0');
+    const endpoint = new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc, service, subnet: vpc.isolatedSubnets[0] });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0' });
+    expect(template.toJSON().Resources[stack.getLogicalId(endpoint.node.defaultChild as any)].DependsOn).toBeUndefined();
+  });
+
+  test('a service in another stack becomes a stack dependency', () => {
+    const app = new App();
+    const security = new Stack(app, 'Security', { env: ENV });
+    const application = new Stack(app, 'Application', { env: ENV });
+    const lb = new GatewayLoadBalancer(security, 'Gwlb', { vpc: newVpc(security) });
+    const service = new GatewayLoadBalancerEndpointService(security, 'Service', { gatewayLoadBalancers: [lb] });
+    const vpc = newVpc(application);
+    new GatewayLoadBalancerEndpoint(application, 'Endpoint', { vpc, service, subnet: vpc.isolatedSubnets[0] });
+    Template.fromStack(application).hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.vpce.us-east-1.', { 'Fn::ImportValue': Match.stringLikeRegexp('^Security:') }]] },
+    });
+    expect(application.dependencies).toContain(security);
+  });
+
+  test("warns when the endpoint's AZ has no load balancer subnet", () => {
+    const stack = newStack();
+    const securityVpc = newVpc(stack, 'SecurityVpc');
+    const lb = new GatewayLoadBalancer(stack, 'Gwlb', { vpc: securityVpc, vpcSubnets: { availabilityZones: ['dummy1a'] } });
+    const service = new GatewayLoadBalancerEndpointService(stack, 'Service', { gatewayLoadBalancers: [lb] });
+    const appVpc = newVpc(stack, 'AppVpc', { ipAddresses: ec2.IpAddresses.cidr('10.1.0.0/16') });
+    new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[1] });
+    Annotations.fromStack(stack).hasWarning('/Stack/Endpoint',
+      Match.stringLikeRegexp("the endpoint is in dummy1b but the service's Gateway Load Balancers are only in dummy1a"));
+  });
+
+  test('no warning when the AZ is served', () => {
+    const { stack, appVpc, service } = setup();
+    new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[0] });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('an imported subnet without an AZ has an unknown availability zone', () => {
+    const { stack, appVpc, service } = setup();
+    const subnet = ec2.Subnet.fromSubnetAttributes(stack, 'Subnet', { subnetId: 'subnet-123' });
+    const endpoint = new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet });
+    expect(endpoint.availabilityZoneIfKnown).toBeUndefined();
+    expect(() => endpoint.availabilityZone).toThrow(/the availability zone of subnet Stack\/Subnet is unknown/);
+  });
+});
