@@ -16,8 +16,8 @@ import { execFileSync } from 'child_process';
 import { mkdirSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { LoadgenParams, LoadgenResult, runLoadgen } from './lib/loadgen';
-import { compileTools, freeUdpPort, procRssKb, sleep } from './lib/proc';
+import { LoadgenParams, parseTargetCounters, RunResult, runLoadgen, TargetCounters } from './lib/loadgen';
+import { compileTools, freeUdpPort, procRssKb, sleep, udpKernelStats, waitIdle } from './lib/proc';
 import { BenchResults, LatencyRow, machineInfo, markdownReport, MemoryResult } from './lib/report';
 import { latencyChartSvg, LatencyPanel } from './lib/svg';
 import { bundleAgent, startAgent, startNodeReflector, startReflector, Target, writeBenchPolicy } from './lib/targets';
@@ -36,9 +36,9 @@ const HELP = `usage: npm run bench -- [options]
   --loads 25,50,90               latency loads in % of the agent's measured capacity
   --window 64                    packets in flight for the capacity (closed-loop) runs
   --duration 4                   seconds measured per capacity run (after 1 s warm-up)
-  --latency-duration 3           seconds measured per latency run (after 0.5 s warm-up)
+  --latency-duration 5           seconds measured per latency run (after 0.5 s warm-up)
   --rss-flows 1000000            flows driven through a fresh agent for the RSS figure
-  --skip-rss  --skip-latency  --skip-listen-reference  --no-build
+  --skip-rss  --skip-latency  --skip-listen-reference  --skip-node-baseline  --no-build
   --node-arg ARG                 extra node option for the agent (repeatable), e.g. --max-semi-space-size=64
   --out DIR                      output directory (default bench/out)`;
 
@@ -54,6 +54,7 @@ interface Options {
   skipRss: boolean;
   skipLatency: boolean;
   skipListenRef: boolean;
+  skipNodeBaseline: boolean;
   build: boolean;
   nodeArgs: string[];
   out: string;
@@ -81,6 +82,7 @@ function parseOptions(argv: string[]): Options {
       'window': { type: 'string' }, 'duration': { type: 'string' }, 'latency-duration': { type: 'string' },
       'rss-flows': { type: 'string' }, 'skip-rss': { type: 'boolean', default: false },
       'skip-latency': { type: 'boolean', default: false }, 'skip-listen-reference': { type: 'boolean', default: false },
+      'skip-node-baseline': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false }, 'node-arg': { type: 'string', multiple: true },
       'out': { type: 'string' }, 'help': { type: 'boolean', default: false },
     },
@@ -98,11 +100,12 @@ function parseOptions(argv: string[]): Options {
     loads: v.loads ? numList('loads', v.loads) : [25, 50, 90],
     window: num('window', v.window, 64),
     duration: num('duration', v.duration, quick ? 2 : 4),
-    latencyDuration: num('latency-duration', v['latency-duration'], quick ? 1.5 : 3),
+    latencyDuration: num('latency-duration', v['latency-duration'], quick ? 1.5 : 5),
     rssFlows: num('rss-flows', v['rss-flows'], quick ? 200000 : 1000000),
     skipRss: v['skip-rss'] === true,
     skipLatency: v['skip-latency'] === true,
     skipListenRef: v['skip-listen-reference'] === true || quick,
+    skipNodeBaseline: v['skip-node-baseline'] === true || v.target !== 'agent',
     build: v['no-build'] !== true,
     nodeArgs: v['node-arg'] ?? [],
     out: path.resolve(v.out ?? path.join(BENCH_DIR, 'out')),
@@ -120,7 +123,7 @@ class Bench {
 
   constructor(private readonly o: Options) {
     const s = o.sizes.length;
-    this.totalSteps = 2 * s + (o.skipListenRef ? 0 : s) + (o.skipLatency ? 0 : 2 * s * o.loads.length) + (o.skipRss ? 0 : 1);
+    this.totalSteps = 1 + 2 * s + (o.skipListenRef ? 0 : s) + (o.skipNodeBaseline ? 0 : 1 + s) + (o.skipLatency ? 0 : 2 * s * o.loads.length) + (o.skipRss ? 0 : 1);
   }
 
   private header(msg: string): void {
@@ -145,19 +148,45 @@ class Bench {
     return startAgent({ script: this.agentScript, listen: TARGET_IP, port: this.port, policyFile: this.policyFile, nodeArgs: this.o.nodeArgs });
   }
 
-  private lg(t: Target, extra: Partial<LoadgenParams>, label: string): Promise<LoadgenResult> {
-    return runLoadgen(this.loadgen, {
+  private async lg(t: Target, extra: Partial<LoadgenParams>, label: string): Promise<RunResult> {
+    const k0 = udpKernelStats();
+    const c0 = parseTargetCounters(await t.metrics());
+    const res = await runLoadgen(this.loadgen, {
       target: TARGET_IP, port: this.port, src: GWLB_IP, pid: t.pid, innerSize: 200, flows: this.o.flows,
       srcSockets: !t.keepsPorts, ...extra,
     }, label);
+    await waitIdle(t.pid);
+    const k1 = udpKernelStats();
+    const c1 = parseTargetCounters(await t.metrics());
+    let counters: TargetCounters | undefined;
+    if (c0 && c1) {
+      counters = { received: c1.received - c0.received, forwarded: c1.forwarded - c0.forwarded, dropped: c1.dropped - c0.dropped };
+    }
+    const out: RunResult = {
+      ...res,
+      kernel_udp_rcvbuf_errors: k1.rcvbufErrors - k0.rcvbufErrors,
+      kernel_udp_no_ports: k1.noPorts - k0.noPorts,
+      target_counters: counters,
+    };
+    if (out.kernel_udp_rcvbuf_errors > 0 || (counters && counters.dropped > 0)) {
+      console.log(`  lost: ${out.kernel_udp_rcvbuf_errors} datagrams on full socket buffers (kernel)`
+        + (counters ? `, ${counters.dropped} dropped by the ${t.name}` : ''));
+    }
+    return out;
   }
 
-  private capacity(t: Target, size: number): Promise<LoadgenResult> {
+  /** JIT warm-up and reply-socket creation, not recorded. */
+  private async warmUp(t: Target): Promise<void> {
+    this.header(`${t.name}: warm-up (not recorded)`);
+    await this.lg(t, { innerSize: this.o.sizes[0], window: this.o.window, warmupS: 0.1, durationS: 2 }, `${t.name} warm-up`);
+  }
+
+  private capacity(t: Target, size: number): Promise<RunResult> {
     this.header(`${t.name}: capacity, ${size} B inner, ${this.o.flows} flows, closed loop (${this.o.window} in flight)`);
     return this.lg(t, { innerSize: size, window: this.o.window, warmupS: 1, durationS: this.o.duration }, `${t.name} ${size} B`);
   }
 
-  private latency(t: Target, size: number, pct: number, pps: number): Promise<LoadgenResult> {
+  private latency(t: Target, size: number, pct: number, pps: number): Promise<RunResult> {
     this.header(`${t.name}: latency, ${size} B inner at ${pct} % of agent capacity (${Math.round(pps)} packets/s, open loop)`);
     return this.lg(t, { innerSize: size, rate: pps, warmupS: 0.5, durationS: this.o.latencyDuration }, `${t.name} ${size} B @${pct}%`);
   }
@@ -179,8 +208,8 @@ class Bench {
       notes: [],
     };
     // 1. reference capacity
-    const refCap = new Map<number, LoadgenResult>();
-    const refListenCap = new Map<number, LoadgenResult>();
+    const refCap = new Map<number, RunResult>();
+    const refListenCap = new Map<number, RunResult>();
     let ref = await startReflector(this.reflector, TARGET_IP, this.port, 'raw');
     for (const size of o.sizes) refCap.set(size, await this.capacity(ref, size));
     await ref.stop();
@@ -189,16 +218,27 @@ class Bench {
       for (const size of o.sizes) refListenCap.set(size, await this.capacity(refL, size));
       await refL.stop();
     }
+    const nodeCap = new Map<number, RunResult>();
+    if (!o.skipNodeBaseline) {
+      const nr = await startNodeReflector(BENCH_DIR, TARGET_IP, this.port);
+      await this.warmUp(nr);
+      for (const size of o.sizes) nodeCap.set(size, await this.capacity(nr, size));
+      await nr.stop();
+    }
     // 2. agent capacity and latency
     const sut = await this.startSut();
-    const agentCap = new Map<number, LoadgenResult>();
+    await this.warmUp(sut);
+    const agentCap = new Map<number, RunResult>();
     for (const size of o.sizes) {
       const a = await this.capacity(sut, size);
       agentCap.set(size, a);
       const r = refCap.get(size)!;
-      results.capacity.push({ innerSize: size, agent: a, reference: r, referenceListen: refListenCap.get(size), ratio: r.pps ? a.pps / r.pps : 0 });
+      results.capacity.push({
+        innerSize: size, agent: a, reference: r, referenceListen: refListenCap.get(size), nodeReflector: nodeCap.get(size),
+        ratio: r.pps ? a.pps / r.pps : 0,
+      });
     }
-    const agentLat: { size: number; pct: number; pps: number; res: LoadgenResult }[] = [];
+    const agentLat: { size: number; pct: number; pps: number; res: RunResult }[] = [];
     if (!o.skipLatency) {
       for (const size of o.sizes) {
         for (const pct of o.loads) {
@@ -256,6 +296,13 @@ class Bench {
       + ' (utime+stime of the target process) / packets returned, kernel loopback work included.');
     notes.push('Reference: C recvmmsg/sendmmsg reflector; its replies keep both ports like the agent\'s bound-port mode'
       + ' (IP_HDRINCL raw socket, as gwlbtun does), so both arrive at the GWLB address on the GENEVE port.');
+    for (const c of r.capacity) {
+      if (!c.nodeReflector) continue;
+      const io = c.nodeReflector.target_ns_per_packet / 1000;
+      const all = c.agent.target_ns_per_packet / 1000;
+      notes.push(`${c.innerSize} B: a Node dgram reflector with no inspection costs ${io.toFixed(2)} µs of CPU per packet,`
+        + ` the ${name} ${all.toFixed(2)} µs: Node datagram I/O is ${((100 * io) / Math.max(all, 1e-9)).toFixed(0)} % of the ${name}'s cost.`);
+    }
     const listenRows = r.capacity.filter((c) => c.referenceListen);
     if (listenRows.length) {
       notes.push('Reference replying from its listening socket (ports swapped, not kept): '
@@ -269,6 +316,17 @@ class Bench {
           + ' it was not the only bottleneck (shared or busy machine, or the load generator).');
       }
     }
+    for (const c of r.capacity) {
+      if (c.reference.loadgen_cpu_pct > 85) {
+        notes.push(`The load generator used ${c.reference.loadgen_cpu_pct.toFixed(0)} % of a core in the ${c.innerSize} B reference`
+          + ' run: the reference figure is a lower bound (load generator limited) and the ratio an upper bound.');
+      }
+    }
+    const lost = r.latency.filter((l) => l.agent.kernel_udp_rcvbuf_errors > 0);
+    if (lost.length) {
+      notes.push(`Open-loop loss in the latency runs came from full socket receive buffers (kernel RcvbufErrors) in `
+        + lost.map((l) => `${l.innerSize} B @${l.loadPct} %`).join(', ') + ': the target could not keep up at that rate.');
+    }
     const bad = [...r.capacity.map((c) => c.agent), ...r.latency.map((l) => l.agent)].some((x) => x.bad || x.cookie_mismatch || x.bad_size);
     if (bad) notes.push(`Some replies from ${name} were malformed or changed: see results.json (bad, bad_size, cookie_mismatch).`);
     const load = r.machine.loadAvgAtStart[0];
@@ -278,7 +336,7 @@ class Bench {
 
 function latencyPanels(r: BenchResults, name: string): LatencyPanel[] {
   const sizes = [...new Set(r.latency.map((l) => l.innerSize))];
-  const pt = (x: LoadgenResult): { offeredPps: number; p50: number; p99: number; p999: number } =>
+  const pt = (x: RunResult): { offeredPps: number; p50: number; p99: number; p999: number } =>
     ({ offeredPps: x.offered_pps, p50: x.lat_us.p50, p99: x.lat_us.p99, p999: x.lat_us.p999 });
   return sizes.map((size) => {
     const rows: LatencyRow[] = r.latency.filter((l) => l.innerSize === size);

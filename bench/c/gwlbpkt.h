@@ -10,8 +10,8 @@
  * non-critical options of class 0x0108: type 1 ENI id (u64), type 2 attachment id (u64),
  * type 3 flow cookie (u32).
  *
- * The inner payload starts with a 24-byte bench header (magic, flow index, sequence number,
- * send timestamp) used to measure round-trip latency; the rest is a constant text pattern.
+ * The inner payload starts with a 32-byte bench header (magic, run id, flow index, sequence
+ * number, send timestamp) used to measure round-trip latency; the rest is a constant text pattern.
  * Inner IPv4 header checksum and the TCP/UDP checksum are valid: the L4 checksum is built
  * from a precomputed sum of the constant pattern plus the per-packet fields.
  */
@@ -24,7 +24,7 @@
 #define OUTER_HDR 28     /* IPv4 20 + UDP 8 (only present when sending through a raw socket) */
 #define GENEVE_HDR 40
 #define BENCH_MAGIC 0x474c5742u /* "GLWB" */
-#define BENCH_HDR 24     /* magic u32, flow u32, seq u64, send time ns u64 */
+#define BENCH_HDR 32     /* magic u32, run id u32, flow u32, reserved u32, seq u64, send time ns u64 */
 #define ENI_ID 0x2b8ee1d4db0c51c4ull
 #define ATTACHMENT_ID 0x0123456789abcdefull
 
@@ -108,7 +108,7 @@ static inline uint64_t pattern_sum(size_t payload_len) {
  * this flow's protocol. Returns the UDP payload length (GENEVE_HDR + inner_len).
  */
 static inline size_t build_gwlb_packet(uint8_t *p, const flow_t *fl, size_t inner_len, uint64_t psum,
-                                       uint64_t seq, uint64_t now_ns, uint32_t tcp_seq) {
+                                       uint32_t run_id, uint64_t seq, uint64_t now_ns, uint32_t tcp_seq) {
   /* GENEVE base header */
   p[0] = 8; p[1] = 0; put16(p + 2, 0x0800); put32(p + 4, 0);
   /* option 1: ENI id */
@@ -128,7 +128,8 @@ static inline size_t build_gwlb_packet(uint8_t *p, const flow_t *fl, size_t inne
   uint8_t *l4 = ip + 20;
   size_t hl = l4_hdr_len(fl->proto);
   uint8_t *pl = l4 + hl;
-  put32(pl, BENCH_MAGIC); put32(pl + 4, fl->index); put64(pl + 8, seq); put64(pl + 16, now_ns);
+  put32(pl, BENCH_MAGIC); put32(pl + 4, run_id); put32(pl + 8, fl->index); put32(pl + 12, 0);
+  put64(pl + 16, seq); put64(pl + 24, now_ns);
   put16(l4, fl->inner_sport); put16(l4 + 2, fl->inner_dport);
   if (fl->proto == 6) {
     put32(l4 + 4, tcp_seq); put32(l4 + 8, 1u);

@@ -15,7 +15,8 @@
  *
  * Modes: --rate PPS (open loop, paced) or --window N (closed loop: at most N packets in flight;
  * measures capacity). Duration: --warmup S --duration S, or --count N (send N packets once).
- * Each packet carries a sequence number and a CLOCK_MONOTONIC send time in the inner payload;
+ * Each packet carries a run id, a sequence number and a CLOCK_MONOTONIC send time in the inner
+ * payload (replies to an earlier run are counted as "stale" and ignored);
  * the RTT of every reply goes into a log-linear histogram.
  *
  * Output: JSON lines on stdout: {"event":"ready"}, {"event":"progress",...} every
@@ -108,7 +109,7 @@ static void parse_opts(opts_t *o, int argc, char **argv) {
   }
   if (o->reply_port < 0) o->reply_port = o->port;
   if ((o->rate > 0) == (o->window > 0)) usage("give exactly one of --rate and --window");
-  if (o->inner_size < 20 + 20 + BENCH_HDR || o->inner_size > 8500) usage("--inner-size must be 64..8500");
+  if (o->inner_size < 20 + 20 + BENCH_HDR || o->inner_size > 8500) usage("--inner-size must be 72..8500");
   if (o->nports < 1 || o->nports > MAX_PORTS || o->port_base + o->nports > 65536) usage("bad --ports/--port-base");
   if (o->flows < 1) usage("--flows must be >= 1");
   if (o->nports > o->flows) o->nports = o->flows;
@@ -140,7 +141,8 @@ typedef struct {
   size_t pkt_len; /* UDP payload length */
   /* counters */
   uint64_t seq;              /* next sequence number to send */
-  uint64_t recv_total, written_off, stalls, bad, mismatch, bad_size, send_errors;
+  uint32_t run_id;           /* in every packet: replies to earlier runs are ignored */
+  uint64_t recv_total, written_off, stalls, bad, mismatch, bad_size, send_errors, stale;
   uint64_t m_seq_start, m_seq_end; /* measured sequence range [start, end) */
   int measuring;             /* 1 while replies with seq >= m_seq_start count */
   uint64_t m_recv;
@@ -220,7 +222,7 @@ static int send_batch(lg_t *g, int n) {
     uint8_t *buf = g->slots[p][i];
     size_t payload_len = (size_t)g->o.inner_size - 20 - l4_hdr_len(fl.proto);
     uint32_t tcp_seq = mix32(f) + (uint32_t)(s / (uint64_t)g->o.flows) * (uint32_t)payload_len;
-    build_gwlb_packet(buf + OUTER_HDR, &fl, (size_t)g->o.inner_size, g->psum[p], s, t, tcp_seq);
+    build_gwlb_packet(buf + OUTER_HDR, &fl, (size_t)g->o.inner_size, g->psum[p], g->run_id, s, t, tcp_seq);
     if (g->o.send_raw) {
       build_outer(buf, g->src_ip, g->target_ip, fl.outer_sport, (uint16_t)g->o.port, g->pkt_len);
       iov[i].iov_base = buf;
@@ -259,8 +261,9 @@ static void handle_reply(lg_t *g, const uint8_t *p, size_t len, uint64_t t) {
   if (GENEVE_HDR + ihl + hl + BENCH_HDR > len) { g->bad++; return; }
   const uint8_t *pl = ip + ihl + hl;
   if (get32(pl) != BENCH_MAGIC) { g->bad++; return; }
-  uint32_t f = get32(pl + 4);
-  uint64_t s = get64(pl + 8), ts = get64(pl + 16);
+  if (get32(pl + 4) != g->run_id) { g->stale++; return; } /* a late reply to an earlier run */
+  uint32_t f = get32(pl + 8);
+  uint64_t s = get64(pl + 16), ts = get64(pl + 24);
   g->recv_total++;
   g->last_recv_ns = t;
   if (len != g->pkt_len) g->bad_size++;
@@ -315,6 +318,7 @@ int main(int argc, char **argv) {
   opts_t *o = &g.o;
   if (gcd(g_mult % (uint64_t)o->flows, (uint64_t)o->flows) != 1) g_mult = 1;
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+  g.run_id = mix32((uint32_t)now_ns() ^ ((uint32_t)getpid() << 16));
   lg_setup(&g);
   printf("{\"event\":\"ready\"}\n");
   fflush(stdout);
@@ -402,14 +406,14 @@ int main(int argc, char **argv) {
   hist_t *h = &g.hist;
   printf("{\"event\":\"result\",\"mode\":\"%s\",\"rate\":%.0f,\"window\":%d,\"inner_size\":%d,\"flows\":%d,"
          "\"ports\":%d,\"duration_s\":%.4f,\"sent\":%llu,\"received\":%llu,\"offered_pps\":%.1f,\"pps\":%.1f,"
-         "\"loss_pct\":%.4f,\"stalls\":%llu,\"written_off\":%llu,\"bad\":%llu,\"bad_size\":%llu,\"cookie_mismatch\":%llu,"
+         "\"loss_pct\":%.4f,\"stalls\":%llu,\"written_off\":%llu,\"bad\":%llu,\"stale\":%llu,\"bad_size\":%llu,\"cookie_mismatch\":%llu,"
          "\"send_errors\":%llu,\"lat_us\":{\"min\":%.2f,\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"p999\":%.2f,"
          "\"max\":%.2f,\"mean\":%.2f},\"target_cpu_s\":%.4f,\"target_ns_per_packet\":%.1f,\"target_cpu_pct\":%.1f,"
          "\"loadgen_cpu_pct\":%.1f,\"target_rss_kb\":%ld}\n",
          o->rate > 0 ? "rate" : "window", o->rate, o->window, o->inner_size, o->flows, o->nports, dur,
          (unsigned long long)sent, (unsigned long long)g.m_recv, dur > 0 ? (double)sent / dur : 0,
          dur > 0 ? (double)g.m_recv / dur : 0, sent ? 100.0 * (double)(sent - (g.m_recv > sent ? sent : g.m_recv)) / (double)sent : 0,
-         (unsigned long long)g.stalls, (unsigned long long)g.written_off, (unsigned long long)g.bad,
+         (unsigned long long)g.stalls, (unsigned long long)g.written_off, (unsigned long long)g.bad, (unsigned long long)g.stale,
          (unsigned long long)g.bad_size, (unsigned long long)g.mismatch, (unsigned long long)g.send_errors,
          h->total ? (double)h->min / 1e3 : 0, hist_quantile(h, 0.5) / 1e3, hist_quantile(h, 0.9) / 1e3,
          hist_quantile(h, 0.99) / 1e3, hist_quantile(h, 0.999) / 1e3, (double)h->max / 1e3,

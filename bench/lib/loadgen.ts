@@ -31,6 +31,8 @@ export interface LoadgenResult {
   readonly stalls: number;
   readonly written_off: number;
   readonly bad: number;
+  /** Late replies to an earlier run (ignored). */
+  readonly stale: number;
   readonly bad_size: number;
   readonly cookie_mismatch: number;
   readonly send_errors: number;

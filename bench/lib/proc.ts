@@ -103,6 +103,18 @@ export function procRssKb(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
+/** Waits until a process has used (almost) no CPU for 300 ms (it has drained its queue), at most maxMs. */
+export async function waitIdle(pid: number, maxMs = 10000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = procCpuSeconds(pid);
+  while (Date.now() < deadline) {
+    await sleep(300);
+    const now = procCpuSeconds(pid);
+    if (now - last <= 0.02) return;
+    last = now;
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,7 +5,7 @@
 import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import * as os from 'os';
-import { fmtPps, LoadgenResult } from './loadgen';
+import { fmtPps, RunResult } from './loadgen';
 
 export interface MachineInfo {
   readonly arch: string;
@@ -19,9 +19,11 @@ export interface MachineInfo {
 
 export interface CapacityRow {
   readonly innerSize: number;
-  readonly agent: LoadgenResult;
-  readonly reference: LoadgenResult;
-  readonly referenceListen?: LoadgenResult;
+  readonly agent: RunResult;
+  readonly reference: RunResult;
+  readonly referenceListen?: RunResult;
+  /** The trivial Node dgram reflector (bench/node-reflector.ts): Node I/O without inspection. */
+  readonly nodeReflector?: RunResult;
   /** agent pps / reference pps */
   readonly ratio: number;
 }
@@ -31,8 +33,8 @@ export interface LatencyRow {
   /** Offered load as a percentage of the agent's measured capacity. */
   readonly loadPct: number;
   readonly targetPps: number;
-  readonly agent: LoadgenResult;
-  readonly reference?: LoadgenResult;
+  readonly agent: RunResult;
+  readonly reference?: RunResult;
 }
 
 export interface MemoryResult {
@@ -42,7 +44,7 @@ export interface MemoryResult {
   readonly bytesPerFlow: number;
   /** The agent's own active-flow gauge from /metrics, when found. */
   readonly reportedActiveFlows?: number;
-  readonly drive: LoadgenResult;
+  readonly drive: RunResult;
 }
 
 export interface BenchResults {
@@ -86,7 +88,7 @@ function us(v: number): string {
   return v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(0)} µs`;
 }
 
-function lat(r: LoadgenResult): string {
+function lat(r: RunResult): string {
   return `${us(r.lat_us.p50)} / ${us(r.lat_us.p99)} / ${us(r.lat_us.p999)}`;
 }
 
@@ -101,11 +103,18 @@ export function markdownReport(r: BenchResults, agentName: string): string {
     + ` (load average at start ${m.loadAvgAtStart.join(' ')}). Loopback, ${r.config.flows} flows,`
     + ' outer source port per flow, GWLB GENEVE (40-byte header, 3 AWS options).');
   L.push('');
-  L.push(`| Inner packet | ${agentName} | Reference (C, recvmmsg/sendmmsg) | ${agentName} / reference | ${agentName} CPU per packet | Reference CPU per packet |`);
-  L.push('|---|---|---|---|---|---|');
+  const withNode = r.capacity.some((c) => c.nodeReflector);
+  const nodeHead = withNode ? ' Node dgram reflector (no inspection) |' : '';
+  const nodeCpuHead = withNode ? ' Node reflector CPU per packet |' : '';
+  L.push(`| Inner packet | ${agentName} |${nodeHead} Reference (C, recvmmsg/sendmmsg) | ${agentName} / reference `
+    + `| ${agentName} CPU per packet |${nodeCpuHead} Reference CPU per packet |`);
+  L.push(`|---|---|---|---|---|---|${withNode ? '---|---|' : ''}`);
+  const cpu = (x: RunResult | undefined): string => (x ? `${(x.target_ns_per_packet / 1000).toFixed(2)} µs` : 'n/a');
   for (const c of r.capacity) {
-    L.push(`| ${c.innerSize} B | ${fmtPps(c.agent.pps)} | ${fmtPps(c.reference.pps)} | ${c.ratio.toFixed(2)} `
-      + `| ${(c.agent.target_ns_per_packet / 1000).toFixed(2)} µs | ${(c.reference.target_ns_per_packet / 1000).toFixed(2)} µs |`);
+    const nodeCol = withNode ? ` ${c.nodeReflector ? fmtPps(c.nodeReflector.pps) : 'n/a'} |` : '';
+    const nodeCpu = withNode ? ` ${cpu(c.nodeReflector)} |` : '';
+    L.push(`| ${c.innerSize} B | ${fmtPps(c.agent.pps)} |${nodeCol} ${fmtPps(c.reference.pps)} | ${c.ratio.toFixed(2)} `
+      + `| ${cpu(c.agent)} |${nodeCpu} ${cpu(c.reference)} |`);
   }
   if (r.latency.length) {
     L.push('');

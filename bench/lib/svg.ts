@@ -32,7 +32,7 @@ function esc(s: string): string {
 
 function niceMax(v: number): number {
   const e = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * e >= v) return m * e;
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * e >= v) return m * e;
   return 10 * e;
 }
 
@@ -55,11 +55,16 @@ function panel(p: LatencyPanel, x0: number): string {
     const label = d >= 1000 ? `${d / 1000} ms` : `${d} µs`;
     out.push(`<text x="${x0 + M.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${label}</text>`);
   }
-  for (let i = 0; i <= 5; i++) {
-    const v = (xmax / 5) * i;
+  const niceStep = (x: number): boolean => {
+    const m = x / Math.pow(10, Math.floor(Math.log10(x)));
+    return [1, 2, 2.5, 5].some((k) => Math.abs(m - k) < 1e-9);
+  };
+  const ticks = [5, 4, 6, 3].find((n) => niceStep(xmax / n)) ?? 5;
+  for (let i = 0; i <= ticks; i++) {
+    const v = (xmax / ticks) * i;
     const x = sx(v).toFixed(1);
     out.push(`<line x1="${x}" x2="${x}" y1="${M.top}" y2="${M.top + ph}" stroke="#eee"/>`);
-    out.push(`<text x="${x}" y="${M.top + ph + 16}" text-anchor="middle" font-size="11">${(v / 1000).toFixed(0)}k</text>`);
+    out.push(`<text x="${x}" y="${M.top + ph + 16}" text-anchor="middle" font-size="11">${v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : `${(v / 1000).toFixed(v < 10000 && v % 1000 ? 1 : 0)}k`}</text>`);
   }
   out.push(`<text x="${x0 + M.left + pw / 2}" y="${H - 10}" text-anchor="middle" font-size="12">offered load (packets/s)</text>`);
   out.push(`<text transform="translate(${x0 + 14},${M.top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="12">round-trip latency</text>`);

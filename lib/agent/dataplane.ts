@@ -89,7 +89,11 @@ export class Dataplane {
       return;
     }
     if (verdict !== 0) return; // dropped; the inspector counted the reason
-    (this.replier as Replier).reply(msg, rinfo.address, rinfo.port);
+    try {
+      (this.replier as Replier).reply(msg, rinfo.address, rinfo.port);
+    } catch {
+      m.internalErrors++; // repliers do not throw; this guards the process against a bug
+    }
   };
 
   private readonly onSocketError = (err: Error): void => {

@@ -30,7 +30,13 @@ export interface InspectorOptions {
   otherIdleSeconds?: number;
   /** Flows kept; the least recently used is evicted beyond it. @default 1_000_000 */
   maxFlows?: number;
-  /** Millisecond clock. @default - monotonic performance.now() */
+  /**
+   * Millisecond clock, read once per packet. Every Node clock call returns a freshly boxed double
+   * (16 bytes of young-generation garbage per packet); the inspector itself allocates nothing for a
+   * forwarded packet of an existing flow. For zero allocation, inject a clock that returns a value
+   * cached by a timer, e.g. refreshed from performance.now() every 100 ms (idle timeouts are minutes).
+   * @default - performance.now() (monotonic)
+   */
   now?: () => number;
 }
 

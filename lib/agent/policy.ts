@@ -57,7 +57,10 @@ export interface PolicyDocument {
 const PROTOCOL_NAMES: Readonly<Record<string, number>> = {
   tcp: IPPROTO_TCP, udp: IPPROTO_UDP, icmp: IPPROTO_ICMP, icmpv6: IPPROTO_ICMPV6, sctp: IPPROTO_SCTP,
 };
-const PORT_PROTOCOLS = new Set([IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP]);
+/** Protocols whose header starts with source and destination ports. */
+function hasPorts(protocol: number): boolean {
+  return protocol === IPPROTO_TCP || protocol === IPPROTO_UDP || protocol === IPPROTO_SCTP;
+}
 const DOCUMENT_FIELDS = new Set(['defaultAction', 'rules']);
 const RULE_FIELDS = new Set(['name', 'action', 'protocol', 'source', 'destination', 'sourcePorts',
   'destinationPorts', 'payloadContains', 'payloadHex']);
@@ -87,7 +90,7 @@ function portsMatch(ranges: Int32Array, port: number): boolean {
 export function ruleMatches(rule: CompiledRule, p: ParsedPacket, buf: Buffer): boolean {
   if (rule.protocol !== ANY_PROTOCOL && rule.protocol !== p.protocol) return false;
   if (rule.sourcePorts !== null || rule.destinationPorts !== null) {
-    if (!p.hasL4Header || !PORT_PROTOCOLS.has(p.protocol)) return false;
+    if (!p.hasL4Header || !hasPorts(p.protocol)) return false;
     if (rule.sourcePorts !== null && !portsMatch(rule.sourcePorts, p.srcPort)) return false;
     if (rule.destinationPorts !== null && !portsMatch(rule.destinationPorts, p.dstPort)) return false;
   }
@@ -251,7 +254,7 @@ function parseRule(value: unknown, index: number, names: Set<string>): CompiledR
   const protocol = value.protocol === undefined ? ANY_PROTOCOL : parseProtocol(value.protocol, `${path}.protocol`);
   const sourcePorts = value.sourcePorts === undefined ? null : parsePorts(value.sourcePorts, `${path}.sourcePorts`);
   const destinationPorts = value.destinationPorts === undefined ? null : parsePorts(value.destinationPorts, `${path}.destinationPorts`);
-  if ((sourcePorts || destinationPorts) && protocol !== ANY_PROTOCOL && !PORT_PROTOCOLS.has(protocol)) {
+  if ((sourcePorts || destinationPorts) && protocol !== ANY_PROTOCOL && !hasPorts(protocol)) {
     const field = sourcePorts ? 'sourcePorts' : 'destinationPorts';
     throw new PolicyError(`${path}.${field}: ports need protocol "tcp", "udp" or "sctp", not ${show(value.protocol)}`);
   }

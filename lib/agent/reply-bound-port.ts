@@ -149,15 +149,21 @@ export class BoundPortReplier implements Replier {
     this.evictBeyondLimit();
     socket.on('error', (err) => this.onSocketError(entry, socket, err));
     try {
-      socket.bind({ port, address: this.ctx.listenAddress, exclusive: true }, () => {
-        if (entry.socket !== socket) return;
-        socket.connect(this.ctx.listenPort, address, () => this.onConnected(entry, socket));
-      });
+      socket.bind({ port, address: this.ctx.listenAddress, exclusive: true }, () => this.onBound(entry, socket));
       socket.unref();
     } catch (err) {
       this.onSocketError(entry, socket, err as Error);
     }
     return entry;
+  }
+
+  private onBound(entry: ReplyEntry, socket: Socket): void {
+    if (entry.socket !== socket) return; // evicted while binding
+    try {
+      socket.connect(this.ctx.listenPort, entry.address, () => this.onConnected(entry, socket));
+    } catch (err) {
+      this.onSocketError(entry, socket, err as Error);
+    }
   }
 
   private onConnected(entry: ReplyEntry, socket: Socket): void {

@@ -1,7 +1,7 @@
 import { Annotations, Fn, Lazy, Resource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct, IConstruct } from 'constructs';
+import { Construct, DependencyGroup, IConstruct, IDependable } from 'constructs';
 import { GatewayLoadBalancer, IGatewayLoadBalancer } from './gateway-load-balancer';
 import { fail, isConcrete } from './validation';
 
@@ -56,7 +56,13 @@ export class GatewayLoadBalancerEndpointService extends Resource implements IGat
   public readonly serviceName: string;
   public readonly gatewayLoadBalancers: IGatewayLoadBalancer[];
   public readonly acceptanceRequired: boolean;
+  /**
+   * Depend on this to be created after the allowed principals are in place (it also covers
+   * principals added later with `addAllowedPrincipal()`); endpoints of this service do so.
+   */
+  public readonly principalsAllowed: IDependable;
 
+  private readonly principalsGroup = new DependencyGroup();
   private readonly principalArns: string[] = [];
   private permissions?: ec2.CfnVPCEndpointServicePermissions;
 
@@ -67,6 +73,7 @@ export class GatewayLoadBalancerEndpointService extends Resource implements IGat
     }
     this.gatewayLoadBalancers = [...props.gatewayLoadBalancers];
     this.acceptanceRequired = props.acceptanceRequired ?? true;
+    this.principalsAllowed = this.principalsGroup;
 
     const resource = new ec2.CfnVPCEndpointService(this, 'Resource', {
       gatewayLoadBalancerArns: this.gatewayLoadBalancers.map((lb) => lb.loadBalancerArn),
@@ -116,6 +123,7 @@ export class GatewayLoadBalancerEndpointService extends Resource implements IGat
         serviceId: this.endpointServiceId,
         allowedPrincipals: Lazy.list({ produce: () => this.principalArns }),
       });
+      this.principalsGroup.add(this.permissions);
     }
   }
 }

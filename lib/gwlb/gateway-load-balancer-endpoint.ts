@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import {
   GatewayLoadBalancerEndpointService, IGatewayLoadBalancerEndpointService,
 } from './gateway-load-balancer-endpoint-service';
-import { fail, isConcrete, subnetAvailabilityZone } from './validation';
+import { fail, isConcrete, subnetAvailabilityZone, validateSubnetInVpc } from './validation';
 
 /** A Gateway Load Balancer endpoint. */
 export interface IGatewayLoadBalancerEndpoint extends IResource {
@@ -39,6 +39,7 @@ export class GatewayLoadBalancerEndpoint extends Resource implements IGatewayLoa
 
   constructor(scope: Construct, id: string, props: GatewayLoadBalancerEndpointProps) {
     super(scope, id);
+    validateSubnetInVpc(this, 'subnet', props.subnet, props.vpc);
     this.vpc = props.vpc;
     this.subnet = props.subnet;
     this.service = props.service;
@@ -53,9 +54,8 @@ export class GatewayLoadBalancerEndpoint extends Resource implements IGatewayLoa
     this.vpcEndpointId = resource.ref;
 
     if (props.service instanceof GatewayLoadBalancerEndpointService) {
-      // Depend on the whole service construct: the service and its permissions (principals
-      // may be added later), so the endpoint is requested only once it is allowed.
-      resource.node.addDependency(props.service);
+      // Request the endpoint only once its principals are allowed (also covers principals added later).
+      resource.node.addDependency(props.service.principalsAllowed);
       this.warnIfZoneNotServed(props.service);
     }
   }

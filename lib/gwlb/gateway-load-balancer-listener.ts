@@ -3,7 +3,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import type { IGatewayLoadBalancer } from './gateway-load-balancer';
 import { FlowStickiness, GeneveTargetGroup, IGeneveTargetGroup } from './geneve-target-group';
-import { durationSeconds, fail, validateDurationSeconds } from './validation';
+import { differentVpcs, durationSeconds, fail, validateDurationSeconds } from './validation';
 
 /** A Gateway Load Balancer listener. */
 export interface IGatewayLoadBalancerListener extends IResource {
@@ -59,6 +59,7 @@ export class GatewayLoadBalancerListener extends Resource implements IGatewayLoa
     this.loadBalancer = props.loadBalancer;
     this.defaultTargetGroup = props.defaultTargetGroup;
     this.tcpIdleTimeout = this.resolveIdleTimeout(props);
+    validateSameVpc(this, props);
 
     const resource = new elbv2.CfnListener(this, 'Resource', {
       loadBalancerArn: props.loadBalancer.loadBalancerArn,
@@ -90,5 +91,14 @@ export class GatewayLoadBalancerListener extends Resource implements IGatewayLoa
         + `stickiness ${group.stickiness}`);
     }
     return props.tcpIdleTimeout ?? fromGroup;
+  }
+}
+
+function validateSameVpc(scope: Construct, props: GatewayLoadBalancerListenerConstructProps): void {
+  const lb = props.loadBalancer;
+  const tg = props.defaultTargetGroup;
+  if (lb.vpc !== undefined && tg instanceof GeneveTargetGroup && differentVpcs(lb.vpc, tg.vpc)) {
+    fail(scope, `defaultTargetGroup ${tg.node.path} is in VPC ${tg.vpc.node.path} but the load balancer is in `
+      + `${lb.vpc.node.path}: a listener forwards only to a target group in the load balancer's VPC`);
   }
 }

@@ -12,6 +12,12 @@ export interface IGatewayLoadBalancer extends IResource {
    * @attribute
    */
   readonly loadBalancerArn: string;
+
+  /**
+   * The VPC of the load balancer, when known.
+   * @default - unknown for imported load balancers
+   */
+  readonly vpc?: ec2.IVpc;
 }
 
 /** Attributes to import an existing Gateway Load Balancer. */
@@ -21,6 +27,12 @@ export interface GatewayLoadBalancerAttributes {
    * (`arn:<partition>:elasticloadbalancing:<region>:<account>:loadbalancer/gwy/<name>/<id>`).
    */
   readonly loadBalancerArn: string;
+
+  /**
+   * The VPC of the load balancer.
+   * @default - unknown
+   */
+  readonly vpc?: ec2.IVpc;
 }
 
 /** Properties of a {@link GatewayLoadBalancer}. */
@@ -76,6 +88,7 @@ export class GatewayLoadBalancer extends Resource implements IGatewayLoadBalance
   ): IGatewayLoadBalancer {
     class Import extends Resource implements IGatewayLoadBalancer {
       public readonly loadBalancerArn = attrs.loadBalancerArn;
+      public readonly vpc = attrs.vpc;
     }
     const imported = new Import(scope, id, { environmentFromArn: attrs.loadBalancerArn });
     if (isConcrete(attrs.loadBalancerArn) && !ARN_PATTERN.test(attrs.loadBalancerArn)) {

@@ -2,7 +2,9 @@ import { Resource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import type { GatewayLoadBalancerEndpoint } from './gateway-load-balancer-endpoint';
-import { azMismatch, fail, isConcrete, subnetAvailabilityZone, subnetIpv4Cidr } from './validation';
+import {
+  azMismatch, differentVpcs, fail, isConcrete, subnetAvailabilityZone, subnetIpv4Cidr, validateSubnetInVpc,
+} from './validation';
 
 /** Properties of an {@link IngressRouteTable}. */
 export interface IngressRouteTableProps {
@@ -52,11 +54,8 @@ export class IngressRouteTable extends Resource {
       routeTableId: this.routeTableId,
     });
     // The internet gateway must be attached to the VPC before it can be associated.
-    association.node.addDependency(props.vpc.internetConnectivityEstablished);
     const attachment = props.vpc instanceof ec2.Vpc ? props.vpc.node.tryFindChild('VPCGW') : undefined;
-    if (attachment !== undefined) {
-      association.node.addDependency(attachment);
-    }
+    association.node.addDependency(attachment ?? props.vpc.internetConnectivityEstablished);
   }
 
   /**
@@ -64,6 +63,10 @@ export class IngressRouteTable extends Resource {
    * availability zone, and each subnet can be routed once.
    */
   public addSubnetRoute(id: string, subnet: ec2.ISubnet, endpoint: GatewayLoadBalancerEndpoint): ec2.CfnRoute {
+    validateSubnetInVpc(this, 'subnet', subnet, this.vpc);
+    if (differentVpcs(endpoint.vpc, this.vpc)) {
+      fail(this, `endpoint ${endpoint.node.path} is in VPC ${endpoint.vpc.node.path}, not in ${this.vpc.node.path}`);
+    }
     const cidr = subnetIpv4Cidr(this, subnet);
     const previous = this.routedSubnets.get(subnet) ?? (isConcrete(cidr) ? this.routedCidrs.get(cidr) : undefined);
     if (previous !== undefined) {

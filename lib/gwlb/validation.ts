@@ -125,3 +125,33 @@ export function subnetIpv4Cidr(scope: IConstruct, subnet: ec2.ISubnet): string {
   }
   return cidr;
 }
+
+/**
+ * True when two VPCs are known at synth time to be different: two distinct VPCs created in this
+ * app, or two different concrete VPC ids.
+ */
+export function differentVpcs(a: ec2.IVpc, b: ec2.IVpc): boolean {
+  if (a === b) {
+    return false;
+  }
+  if (a instanceof ec2.Vpc && b instanceof ec2.Vpc) {
+    return true;
+  }
+  return isConcrete(a.vpcId) && isConcrete(b.vpcId) && a.vpcId !== b.vpcId;
+}
+
+/** The VPC construct a subnet was created or imported under, if it is one. */
+export function parentVpc(subnet: ec2.ISubnet): ec2.IVpc | undefined {
+  const scope = subnet.node.scope as Partial<ec2.IVpc> | undefined;
+  return scope !== undefined && typeof scope.selectSubnets === 'function' && scope.vpcId !== undefined
+    ? scope as ec2.IVpc
+    : undefined;
+}
+
+/** Fail when the subnet belongs to another VPC than `vpc` (as far as synth time can tell). */
+export function validateSubnetInVpc(scope: IConstruct, prop: string, subnet: ec2.ISubnet, vpc: ec2.IVpc): void {
+  const owner = parentVpc(subnet);
+  if (owner !== undefined && differentVpcs(owner, vpc)) {
+    fail(scope, `${prop} ${subnet.node.path} belongs to VPC ${owner.node.path}, not to ${vpc.node.path}`);
+  }
+}

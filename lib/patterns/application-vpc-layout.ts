@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { dropRedundantProviderDependency } from './cfn-fixes';
 import { fail } from './validation';
 
 /** Subnet group of the Gateway Load Balancer endpoints (one small subnet per zone). */
@@ -49,7 +50,7 @@ export function createApplicationNetwork(scope: Construct, id: string, options: 
     fail(scope, `maxAzs must be an integer of at least 2 (an Application Load Balancer needs two availability zones), got ${options.maxAzs}`);
   }
   const nat = options.egress === ApplicationEgress.INSPECTED_NAT_GATEWAYS;
-  return new ec2.Vpc(scope, id, {
+  const vpc = new ec2.Vpc(scope, id, {
     ipAddresses: ec2.IpAddresses.cidr(options.cidr),
     maxAzs: options.maxAzs,
     natGateways: nat ? undefined : 0,
@@ -68,4 +69,6 @@ export function createApplicationNetwork(scope: Construct, id: string, options: 
     },
     flowLogs: { FlowLog: { trafficType: ec2.FlowLogTrafficType.ALL } },
   });
+  dropRedundantProviderDependency(vpc);
+  return vpc;
 }

@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { dropRedundantProviderDependency } from './cfn-fixes';
 import { fail } from './validation';
 
 /** The subnet group of the appliances and the Gateway Load Balancer in a new inspection VPC. */
@@ -34,7 +35,7 @@ export function createInspectionNetwork(scope: Construct, id: string, options: I
       { name: INSPECTION_PUBLIC_SUBNET_GROUP, subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false },
       { name: APPLIANCE_SUBNET_GROUP, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
     ];
-  return new ec2.Vpc(scope, id, {
+  const vpc = new ec2.Vpc(scope, id, {
     ipAddresses: ec2.IpAddresses.cidr(options.cidr),
     maxAzs: options.maxAzs,
     natGateways: options.natGateways,
@@ -42,4 +43,6 @@ export function createInspectionNetwork(scope: Construct, id: string, options: I
     gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
     flowLogs: { FlowLog: { trafficType: ec2.FlowLogTrafficType.ALL } },
   });
+  dropRedundantProviderDependency(vpc);
+  return vpc;
 }

@@ -1,4 +1,4 @@
-import { Aws, Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -182,6 +182,11 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
       vpc: this.vpc,
       vpcSubnets: { subnets: this.applianceSubnets },
       crossZoneEnabled: props.crossZoneEnabled,
+    });
+    Validations.of(this.gatewayLoadBalancer.node.defaultChild!).acknowledge({
+      id: 'AwsSolutions-ELB2',
+      reason: 'Gateway Load Balancers have no access logs (a layer-3 pass-through has no requests to log); '
+        + 'the VPC flow logs of both VPCs record the inspected flows instead',
     });
     this.targetGroup = new GeneveTargetGroup(this, 'TargetGroup', {
       vpc: this.vpc,

@@ -32,14 +32,13 @@ describe('GatewayLoadBalancerEndpoint', () => {
     expect(stack.resolve(endpoint.vpcEndpointId)).toEqual({ Ref: stack.getLogicalId(endpoint.node.defaultChild as any) });
   });
 
-  test('depends on the service and its permissions', () => {
+  test('depends on the service permissions', () => {
     const { stack, appVpc, service } = setup([new iam.ArnPrincipal('arn:aws:iam::123456789012:root')]);
     const endpoint = new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[0] });
     const template = Template.fromStack(stack);
     const permissionsId = stack.getLogicalId(service.permissionsResource as any);
-    const serviceId = stack.getLogicalId(service.node.defaultChild as any);
     const resource = template.toJSON().Resources[stack.getLogicalId(endpoint.node.defaultChild as any)];
-    expect(resource.DependsOn).toEqual(expect.arrayContaining([permissionsId, serviceId]));
+    expect(resource.DependsOn).toEqual([permissionsId]);
   });
 
   test('depends on permissions added after the endpoint', () => {
@@ -47,7 +46,13 @@ describe('GatewayLoadBalancerEndpoint', () => {
     const endpoint = new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[0] });
     service.addAllowedPrincipal(new iam.ArnPrincipal('arn:aws:iam::123456789012:root'));
     const resource = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(endpoint.node.defaultChild as any)];
-    expect(resource.DependsOn).toContain(stack.getLogicalId(service.permissionsResource as any));
+    expect(resource.DependsOn).toEqual([stack.getLogicalId(service.permissionsResource as any)]);
+  });
+
+  test('no dependency without allowed principals', () => {
+    const { stack, appVpc, service } = setup();
+    const endpoint = new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[0] });
+    expect(Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(endpoint.node.defaultChild as any)].DependsOn).toBeUndefined();
   });
 
   test('an imported service adds no dependency', () => {
@@ -97,5 +102,24 @@ describe('GatewayLoadBalancerEndpoint', () => {
     const endpoint = new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet });
     expect(endpoint.availabilityZoneIfKnown).toBeUndefined();
     expect(() => endpoint.availabilityZone).toThrow(/the availability zone of subnet Stack\/Subnet is unknown/);
+  });
+
+  test('fails when the subnet belongs to another VPC', () => {
+    const { stack, appVpc, service } = setup();
+    const other = newVpc(stack, 'Other', { ipAddresses: ec2.IpAddresses.cidr('10.7.0.0/16') });
+    expect(() => new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet: other.isolatedSubnets[0] }))
+      .toThrow(/subnet Stack\/Other\/PrivateSubnet1 belongs to VPC Stack\/Other, not to Stack\/AppVpc/);
+  });
+
+  test('an imported subnet of an imported VPC is accepted', () => {
+    const { stack, service } = setup();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
+      vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['dummy1a'], privateSubnetIds: ['subnet-0123456789abcdef0'],
+    });
+    const endpoint = new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc, service, subnet: vpc.privateSubnets[0] });
+    expect(endpoint.availabilityZone).toBe('dummy1a');
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcId: 'vpc-0123456789abcdef0', SubnetIds: ['subnet-0123456789abcdef0'],
+    });
   });
 });

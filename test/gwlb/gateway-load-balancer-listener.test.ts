@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import {
   FlowStickiness, GatewayLoadBalancer, GatewayLoadBalancerListener, GeneveTargetGroup,
@@ -95,5 +96,27 @@ describe('GatewayLoadBalancerListener', () => {
     const tg = new GeneveTargetGroup(stack, 'Tg', { vpc, tcpIdleTimeout: Duration.seconds(300) });
     expect(() => lb.addListener('Listener', { defaultTargetGroup: tg, tcpIdleTimeout: Duration.seconds(600) }))
       .toThrow(/tcpIdleTimeout \(600 s\) differs from the target group's tcpIdleTimeout \(300 s\)/);
+  });
+
+  test('fails when the target group is in another VPC', () => {
+    const { stack, lb } = setup();
+    const other = newVpc(stack, 'Other');
+    const tg = new GeneveTargetGroup(stack, 'Tg', { vpc: other });
+    expect(() => lb.addListener('Listener', { defaultTargetGroup: tg }))
+      .toThrow(/defaultTargetGroup Stack\/Tg is in VPC Stack\/Other but the load balancer is in Stack\/Vpc/);
+  });
+
+  test('an imported load balancer with a concrete VPC id is checked too', () => {
+    const stack = newStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'A', { vpcId: 'vpc-0aaaaaaaaaaaaaaaa', availabilityZones: ['us-east-1a'] });
+    const other = ec2.Vpc.fromVpcAttributes(stack, 'B', { vpcId: 'vpc-0bbbbbbbbbbbbbbbb', availabilityZones: ['us-east-1a'] });
+    const arn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/gwy/gwlb/0123456789abcdef';
+    const lb = GatewayLoadBalancer.fromGatewayLoadBalancerAttributes(stack, 'Lb', { loadBalancerArn: arn, vpc });
+    expect(lb.vpc).toBe(vpc);
+    const same = new GeneveTargetGroup(stack, 'Same', { vpc });
+    new GatewayLoadBalancerListener(stack, 'Ok', { loadBalancer: lb, defaultTargetGroup: same });
+    const tg = new GeneveTargetGroup(stack, 'Tg', { vpc: other });
+    expect(() => new GatewayLoadBalancerListener(stack, 'Listener', { loadBalancer: lb, defaultTargetGroup: tg }))
+      .toThrow(/is in VPC Stack\/B but the load balancer is in Stack\/A/);
   });
 });

@@ -131,4 +131,22 @@ describe('IngressRouteTable', () => {
     const subnet = ec2.Subnet.fromSubnetAttributes(stack, 'NoCidr', { subnetId: 'subnet-1', availabilityZone: 'dummy1a' });
     expect(() => table.addSubnetRoute('Route', subnet, endpoints[0])).toThrow(/the IPv4 CIDR block of subnet Stack\/NoCidr is unknown/);
   });
+
+  test('fails when the subnet belongs to another VPC', () => {
+    const { stack, appVpc, endpoints } = setup();
+    const table = new IngressRouteTable(stack, 'Ingress', { vpc: appVpc });
+    const other = newVpc(stack, 'Other', { ipAddresses: ec2.IpAddresses.cidr('10.7.0.0/16') });
+    expect(() => table.addSubnetRoute('Route', other.publicSubnets[0], endpoints[0]))
+      .toThrow(/subnet Stack\/Other\/PublicSubnet1 belongs to VPC Stack\/Other, not to Stack\/AppVpc/);
+  });
+
+  test('fails when the endpoint is in another VPC', () => {
+    const { stack, appVpc } = setup();
+    const table = new IngressRouteTable(stack, 'Ingress', { vpc: appVpc });
+    const other = newVpc(stack, 'Other', { ipAddresses: ec2.IpAddresses.cidr('10.7.0.0/16') });
+    const service = GatewayLoadBalancerEndpointService.fromServiceName(stack, 'Svc', 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0');
+    const foreign = new GatewayLoadBalancerEndpoint(stack, 'Foreign', { vpc: other, service, subnet: other.isolatedSubnets[0] });
+    expect(() => table.addSubnetRoute('Route', appVpc.publicSubnets[0], foreign))
+      .toThrow(/endpoint Stack\/Foreign is in VPC Stack\/Other, not in Stack\/AppVpc/);
+  });
 });

@@ -1,0 +1,37 @@
+import { Construct } from 'constructs';
+import { InspectedApplication, InspectedApplicationOptions } from './inspected-application';
+import { InspectionVpc, InspectionVpcProps } from './inspection-vpc';
+
+/** Properties of a {@link GwlbInspection}. */
+export interface GwlbInspectionProps {
+  /**
+   * The security side.
+   * @default - InspectionVpc defaults: a new VPC, two appliances running the bundled agent
+   */
+  readonly inspectionVpcProps?: InspectionVpcProps;
+
+  /**
+   * The application side; its inspection service is the security side built here.
+   * @default - InspectedApplication defaults: a new VPC, an HTTP load balancer and two web servers
+   */
+  readonly inspectedApplicationProps?: InspectedApplicationOptions;
+}
+
+/**
+ * Both sides of a Gateway Load Balancer inspection architecture in one statement: an
+ * {@link InspectionVpc} and an {@link InspectedApplication} that routes its internet traffic
+ * through it. To put them in separate stacks or accounts, use the two constructs directly.
+ */
+export class GwlbInspection extends Construct {
+  public readonly inspectionVpc: InspectionVpc;
+  public readonly application: InspectedApplication;
+
+  constructor(scope: Construct, id: string, props: GwlbInspectionProps = {}) {
+    super(scope, id);
+    this.inspectionVpc = new InspectionVpc(this, 'Inspection', props.inspectionVpcProps);
+    this.application = new InspectedApplication(this, 'Application', {
+      ...props.inspectedApplicationProps,
+      inspectionService: this.inspectionVpc,
+    });
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The commands of the default application instance user data (without the `#!/bin/bash` line):
+ * install nginx from the Amazon Linux 2023 repositories and serve a page that names the
+ * instance's availability zone, so the per-zone path through the inspection is visible.
+ * Instance metadata is read with an IMDSv2 token.
+ */
+export function renderWebServerUserData(): string[] {
+  return [
+    'set -euo pipefail',
+    'dnf install -y nginx',
+    'IMDS_TOKEN=$(curl -sS -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 300")',
+    'AZ=$(curl -sS -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" http://169.254.169.254/latest/meta-data/placement/availability-zone)',
+    'cat > /usr/share/nginx/html/index.html <<EOF',
+    '<!doctype html>',
+    '<html><head><title>Inspected application</title></head>',
+    '<body><h1>Hello from ${AZ}</h1><p>This request crossed the Gateway Load Balancer inspection appliances.</p></body></html>',
+    'EOF',
+    'systemctl enable --now nginx',
+  ];
+}

@@ -1,0 +1,336 @@
+import { cidrSubnets } from './cidr';
+import { CfnResourceJson, StackTemplate } from './templates';
+import {
+  attToken, azToken, flattenForToken, hasToken, paramToken, pseudoToken, refToken, resourceKey,
+} from './tokens';
+
+/** A value the resolver could not reduce, with the reason (shown in WARNING findings). */
+export class Unresolved {
+  constructor(public readonly reason: string) {}
+}
+
+export type Resolved =
+  | string | number | boolean | null | undefined | Unresolved
+  | Resolved[] | { [key: string]: Resolved };
+
+export function isUnresolved(value: unknown): value is Unresolved {
+  return value instanceof Unresolved;
+}
+
+/** The value as a string (numbers are stringified), the Unresolved as is, else undefined. */
+export function asString(value: Resolved): string | Unresolved | undefined {
+  if (typeof value === 'string' || isUnresolved(value)) {
+    return value;
+  }
+  return typeof value === 'number' ? String(value) : undefined;
+}
+
+/** The value as a list of strings, or the first Unresolved among them. */
+export function asStringList(value: Resolved): string[] | Unresolved {
+  if (value === undefined || value === null) {
+    return [];
+  }
+  if (isUnresolved(value)) {
+    return value;
+  }
+  if (!Array.isArray(value)) {
+    const single = asString(value);
+    return single === undefined ? new Unresolved(`expected a list, got ${JSON.stringify(value)}`) : (isUnresolved(single) ? single : [single]);
+  }
+  const out: string[] = [];
+  for (const item of value) {
+    const s = asString(item);
+    if (isUnresolved(s)) {
+      return s;
+    }
+    if (s !== undefined) {
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+/** Attributes whose value equals the resource's Ref (id or ARN). */
+const REF_EQUIVALENT_ATTRIBUTES: Record<string, readonly string[]> = {
+  'AWS::EC2::Subnet': ['SubnetId'],
+  'AWS::EC2::VPC': ['VpcId'],
+  'AWS::EC2::RouteTable': ['RouteTableId'],
+  'AWS::EC2::InternetGateway': ['InternetGatewayId'],
+  'AWS::EC2::VPCEndpoint': ['Id'],
+  'AWS::EC2::VPCEndpointService': ['ServiceId'],
+  'AWS::EC2::Instance': ['InstanceId'],
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': ['LoadBalancerArn'],
+  'AWS::ElasticLoadBalancingV2::TargetGroup': ['TargetGroupArn'],
+  'AWS::ElasticLoadBalancingV2::Listener': ['ListenerArn'],
+};
+
+/** Attributes that mirror a property of the same name. */
+const PROPERTY_MIRROR_ATTRIBUTES: Record<string, readonly string[]> = {
+  'AWS::EC2::Subnet': ['AvailabilityZone', 'AvailabilityZoneId', 'CidrBlock', 'VpcId'],
+  'AWS::EC2::VPC': ['CidrBlock'],
+  'AWS::EC2::Instance': ['AvailabilityZone'],
+};
+
+const MAX_DEPTH = 64;
+
+/**
+ * Resolves CloudFormation intrinsics across all templates of one app:
+ * Ref, Fn::GetAtt, Fn::Join, Fn::Select, Fn::GetAZs, Fn::Split, Fn::Sub, Fn::Cidr, Fn::FindInMap,
+ * Fn::ImportValue (against the Export.Name of every stack's Outputs) and nested stack
+ * Parameters/Outputs. What cannot be known at synth time becomes a symbolic token
+ * (see tokens.ts) or, where even that is impossible, an `Unresolved` with the reason.
+ */
+export class Resolver {
+  private readonly stacks = new Map<string, StackTemplate>();
+  private readonly exports = new Map<string, { stackKey: string; value: unknown }>();
+  private readonly nestedByParent = new Map<string, StackTemplate>();
+
+  constructor(stacks: readonly StackTemplate[]) {
+    for (const stack of stacks) {
+      this.stacks.set(stack.key, stack);
+      if (stack.parent) {
+        this.nestedByParent.set(resourceKey(stack.parent.key, stack.parent.logicalId), stack);
+      }
+    }
+    for (const stack of stacks) {
+      for (const output of Object.values(stack.template.Outputs ?? {})) {
+        if (output.Export?.Name === undefined) {
+          continue;
+        }
+        const name = this.resolve(stack.key, output.Export.Name);
+        if (typeof name === 'string') {
+          this.exports.set(name, { stackKey: stack.key, value: output.Value });
+        }
+      }
+    }
+  }
+
+  resource(key: string): { stack: StackTemplate; logicalId: string; resource: CfnResourceJson } | undefined {
+    const dot = key.indexOf('.');
+    const stack = this.stacks.get(key.slice(0, dot));
+    const logicalId = key.slice(dot + 1);
+    const resource = stack?.template.Resources?.[logicalId];
+    return stack && resource ? { stack, logicalId, resource } : undefined;
+  }
+
+  /** Resolve a value found in the template of stack `stackKey`. */
+  resolve(stackKey: string, value: unknown, depth = 0): Resolved {
+    if (depth > MAX_DEPTH) {
+      return new Unresolved('reference chain too deep (cycle?)');
+    }
+    if (value === null || typeof value !== 'object') {
+      return value as Resolved;
+    }
+    if (Array.isArray(value)) {
+      return value.map((v) => this.resolve(stackKey, v, depth + 1)).filter((v) => v !== undefined);
+    }
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 1) {
+      const [fn, arg] = entries[0];
+      if (fn === 'Ref' || fn.startsWith('Fn::') || fn === 'Condition') {
+        return this.intrinsic(stackKey, fn, arg, depth + 1);
+      }
+    }
+    const out: { [key: string]: Resolved } = {};
+    for (const [k, v] of entries) {
+      out[k] = this.resolve(stackKey, v, depth + 1);
+    }
+    return out;
+  }
+
+  private intrinsic(stackKey: string, fn: string, arg: unknown, depth: number): Resolved {
+    switch (fn) {
+      case 'Ref': return this.ref(stackKey, arg, depth);
+      case 'Fn::GetAtt': return this.getAtt(stackKey, arg, depth);
+      case 'Fn::Join': return this.join(stackKey, arg, depth);
+      case 'Fn::Select': return this.select(stackKey, arg, depth);
+      case 'Fn::GetAZs': return new Unresolved('Fn::GetAZs is a list whose length is unknown at synth time');
+      case 'Fn::Split': return this.split(stackKey, arg, depth);
+      case 'Fn::Sub': return this.sub(stackKey, arg, depth);
+      case 'Fn::Cidr': return this.cidr(stackKey, arg, depth);
+      case 'Fn::FindInMap': return this.findInMap(stackKey, arg, depth);
+      case 'Fn::ImportValue': return this.importValue(stackKey, arg, depth);
+      default: return new Unresolved(`${fn} is not evaluated at synth time`);
+    }
+  }
+
+  private ref(stackKey: string, name: unknown, depth: number): Resolved {
+    const stack = this.stacks.get(stackKey)!;
+    if (typeof name !== 'string') {
+      return new Unresolved(`Ref to a non-string ${JSON.stringify(name)}`);
+    }
+    if (name.startsWith('AWS::')) {
+      return this.pseudo(stack, name);
+    }
+    if (stack.template.Resources?.[name]) {
+      return refToken(resourceKey(stackKey, name));
+    }
+    if (stack.template.Parameters?.[name]) {
+      if (stack.parent) {
+        const parent = this.resource(resourceKey(stack.parent.key, stack.parent.logicalId));
+        const passed = (parent?.resource.Properties?.Parameters as Record<string, unknown> | undefined)?.[name];
+        if (passed !== undefined) {
+          return this.resolve(stack.parent.key, passed, depth);
+        }
+      }
+      return paramToken(stackKey, name);
+    }
+    return new Unresolved(`Ref to '${name}', which is neither a resource nor a parameter of ${stack.name}`);
+  }
+
+  private pseudo(stack: StackTemplate, name: string): Resolved {
+    switch (name) {
+      case 'AWS::Region': return stack.region ?? pseudoToken(name);
+      case 'AWS::AccountId': return stack.account ?? pseudoToken(name);
+      case 'AWS::NoValue': return undefined;
+      case 'AWS::StackName':
+      case 'AWS::StackId': return pseudoToken(`${name}@${stack.key}`);
+      default: return pseudoToken(name);
+    }
+  }
+
+  private getAtt(stackKey: string, arg: unknown, depth: number): Resolved {
+    let logicalId: unknown;
+    let attribute: unknown;
+    if (typeof arg === 'string') {
+      const dot = arg.indexOf('.');
+      [logicalId, attribute] = [arg.slice(0, dot), arg.slice(dot + 1)];
+    } else if (Array.isArray(arg) && arg.length === 2) {
+      logicalId = arg[0];
+      attribute = this.resolve(stackKey, arg[1], depth);
+    }
+    if (typeof logicalId !== 'string' || typeof attribute !== 'string') {
+      return new Unresolved(`malformed Fn::GetAtt ${JSON.stringify(arg)}`);
+    }
+    const key = resourceKey(stackKey, logicalId);
+    const found = this.resource(key);
+    if (!found) {
+      return new Unresolved(`Fn::GetAtt of unknown resource '${logicalId}'`);
+    }
+    const type = found.resource.Type;
+    if (type === 'AWS::CloudFormation::Stack' && attribute.startsWith('Outputs.')) {
+      const nested = this.nestedByParent.get(key);
+      const output = nested?.template.Outputs?.[attribute.slice('Outputs.'.length)];
+      return nested && output ? this.resolve(nested.key, output.Value, depth)
+        : new Unresolved(`nested stack output ${logicalId}.${attribute} not found`);
+    }
+    if (REF_EQUIVALENT_ATTRIBUTES[type]?.includes(attribute)) {
+      return refToken(key);
+    }
+    const mirrored = found.resource.Properties?.[attribute];
+    if (PROPERTY_MIRROR_ATTRIBUTES[type]?.includes(attribute) && mirrored !== undefined) {
+      return this.resolve(stackKey, mirrored, depth);
+    }
+    return attToken(key, attribute);
+  }
+
+  private join(stackKey: string, arg: unknown, depth: number): Resolved {
+    if (!Array.isArray(arg) || arg.length !== 2 || typeof arg[0] !== 'string') {
+      return new Unresolved(`malformed Fn::Join ${JSON.stringify(arg)}`);
+    }
+    const parts = asStringList(this.resolve(stackKey, arg[1], depth));
+    return isUnresolved(parts) ? parts : parts.join(arg[0]);
+  }
+
+  private select(stackKey: string, arg: unknown, depth: number): Resolved {
+    if (!Array.isArray(arg) || arg.length !== 2) {
+      return new Unresolved(`malformed Fn::Select ${JSON.stringify(arg)}`);
+    }
+    const index = Number(this.resolve(stackKey, arg[0], depth));
+    if (!Number.isInteger(index) || index < 0) {
+      return new Unresolved(`Fn::Select index ${JSON.stringify(arg[0])} is not a literal number`);
+    }
+    const source = arg[1] as Record<string, unknown> | undefined;
+    if (source && typeof source === 'object' && 'Fn::GetAZs' in source) {
+      const region = this.resolve(stackKey, source['Fn::GetAZs'], depth);
+      if (region === '' || region === pseudoToken('AWS::Region') || region === undefined) {
+        return azToken(this.stacks.get(stackKey)!.region ?? 'AWS::Region', index);
+      }
+      return typeof region === 'string' && !hasToken(region) ? azToken(region, index)
+        : new Unresolved(`Fn::GetAZs of an unresolvable region ${JSON.stringify(source['Fn::GetAZs'])}`);
+    }
+    const list = this.resolve(stackKey, source, depth);
+    if (isUnresolved(list)) {
+      return list;
+    }
+    if (!Array.isArray(list) || index >= list.length) {
+      return new Unresolved(`Fn::Select index ${index} is outside ${JSON.stringify(list)}`);
+    }
+    return list[index];
+  }
+
+  private split(stackKey: string, arg: unknown, depth: number): Resolved {
+    if (!Array.isArray(arg) || arg.length !== 2 || typeof arg[0] !== 'string') {
+      return new Unresolved(`malformed Fn::Split ${JSON.stringify(arg)}`);
+    }
+    const source = asString(this.resolve(stackKey, arg[1], depth));
+    if (isUnresolved(source)) {
+      return source;
+    }
+    if (source === undefined || hasToken(source)) {
+      return new Unresolved(`Fn::Split of a deploy-time value ${JSON.stringify(arg[1])}`);
+    }
+    return source.split(arg[0]);
+  }
+
+  private sub(stackKey: string, arg: unknown, depth: number): Resolved {
+    const [text, variables] = Array.isArray(arg) ? [arg[0], (arg[1] ?? {}) as Record<string, unknown>] : [arg, {}];
+    if (typeof text !== 'string') {
+      return new Unresolved(`malformed Fn::Sub ${JSON.stringify(arg)}`);
+    }
+    let failure: Unresolved | undefined;
+    const out = text.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
+      if (name.startsWith('!')) {
+        return `\${${name.slice(1)}}`;
+      }
+      let value: Resolved;
+      if (name in variables) {
+        value = this.resolve(stackKey, variables[name], depth);
+      } else if (name.includes('.') && !name.startsWith('AWS::')) {
+        value = this.getAtt(stackKey, name, depth);
+      } else {
+        value = this.ref(stackKey, name, depth);
+      }
+      const s = asString(value);
+      if (typeof s === 'string') {
+        return s;
+      }
+      failure ??= isUnresolved(s) ? s : new Unresolved(`Fn::Sub variable ${name} is not a string`);
+      return whole;
+    });
+    return failure ?? out;
+  }
+
+  private cidr(stackKey: string, arg: unknown, depth: number): Resolved {
+    const parts = Array.isArray(arg) ? arg.map((a) => asString(this.resolve(stackKey, a, depth))) : [];
+    const [block, count, bits] = parts;
+    if (parts.length !== 3 || typeof block !== 'string' || typeof count !== 'string' || typeof bits !== 'string') {
+      return parts.find(isUnresolved) ?? new Unresolved(`malformed Fn::Cidr ${JSON.stringify(arg)}`);
+    }
+    if (!hasToken(block)) {
+      return cidrSubnets(block, Number(count), Number(bits)) ?? new Unresolved(`Fn::Cidr cannot split ${block}`);
+    }
+    return Array.from({ length: Number(count) }, (_, i) => `{{cidr:${flattenForToken(block)}/${bits}#${i}}}`);
+  }
+
+  private findInMap(stackKey: string, arg: unknown, depth: number): Resolved {
+    const keys = Array.isArray(arg) && arg.length >= 3 ? arg.slice(0, 3).map((a) => this.resolve(stackKey, a, depth)) : [];
+    if (keys.length !== 3 || !keys.every((k) => typeof k === 'string' && !hasToken(k))) {
+      return new Unresolved(`Fn::FindInMap with deploy-time keys ${JSON.stringify(arg)}`);
+    }
+    const [map, top, second] = keys as string[];
+    const value = this.stacks.get(stackKey)!.template.Mappings?.[map]?.[top]?.[second];
+    return value === undefined ? new Unresolved(`Fn::FindInMap ${map}/${top}/${second} is not in Mappings`)
+      : this.resolve(stackKey, value, depth);
+  }
+
+  private importValue(stackKey: string, arg: unknown, depth: number): Resolved {
+    const name = asString(this.resolve(stackKey, arg, depth));
+    if (typeof name !== 'string') {
+      return name ?? new Unresolved(`malformed Fn::ImportValue ${JSON.stringify(arg)}`);
+    }
+    const exported = this.exports.get(name);
+    return exported ? this.resolve(exported.stackKey, exported.value, depth)
+      : new Unresolved(`Fn::ImportValue '${name}' matches no Export.Name of any stack in this app`);
+  }
+}
