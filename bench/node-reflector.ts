@@ -54,7 +54,8 @@ function ipv4ToInt(a: string): number {
   return ((+p[0] << 24) | (+p[1] << 16) | (+p[2] << 8) | +p[3]) >>> 0;
 }
 
-const sock = dgram.createSocket('udp4');
+// same receive/send buffer requests as the agent (capped by the kernel at rmem_max/wmem_max)
+const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 << 20, sendBufferSize: 4 << 20 });
 sock.on('message', (msg, rinfo) => {
   packets++;
   if (!boundPort) {

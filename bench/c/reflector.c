@@ -17,6 +17,7 @@
  *     sender's address and port (the ports are swapped, not kept, like the agent's `dgram` mode).
  *
  * Usage: reflector --listen 127.0.0.1 --port P [--reply raw|listen] [--rcvbuf BYTES]
+ * (--rcvbuf: SO_RCVBUF request, capped by the kernel at net.core.rmem_max, as for the agent)
  * Prints {"event":"ready",...} on stdout once bound; runs until SIGTERM/SIGINT.
  */
 #define _GNU_SOURCE
@@ -73,8 +74,8 @@ int main(int argc, char **argv) {
   }
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) die("socket");
-  if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  /* like the agent: ask for --rcvbuf, the kernel caps it at net.core.rmem_max */
+  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = local };
   if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) die("bind");
   int rawfd = -1;

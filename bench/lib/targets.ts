@@ -133,7 +133,8 @@ export async function startNodeReflector(benchDir: string, listen: string, port:
 
 /** The C reference reflector; `reply` raw keeps both ports (like the agent), listen does not. */
 export async function startReflector(bin: string, listen: string, port: number, reply: 'raw' | 'listen'): Promise<Target> {
-  const proc = startProcess(bin, ['--listen', listen, '--port', String(port), '--reply', reply]);
+  // same receive buffer request as the agent (8 MiB, capped by the kernel at net.core.rmem_max)
+  const proc = startProcess(bin, ['--listen', listen, '--port', String(port), '--reply', reply, '--rcvbuf', String(8 << 20)]);
   await proc.waitForLine((l) => l.includes('"ready"'), 5000);
   return {
     name: reply === 'raw' ? 'reference' : 'reference-listen',

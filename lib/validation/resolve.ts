@@ -267,7 +267,9 @@ export class Resolver {
     if (isUnresolved(source)) {
       return source;
     }
-    if (source === undefined || hasToken(source)) {
+    // Ids, ARNs, AZs and CIDRs never contain a comma, so a comma-joined list of tokens (the CDK's
+    // cross-stack list export) splits back exactly; any other delimiter could cut a deploy-time value.
+    if (source === undefined || (hasToken(source) && arg[0] !== ',')) {
       return new Unresolved(`Fn::Split of a deploy-time value ${JSON.stringify(arg[1])}`);
     }
     return source.split(arg[0]);

@@ -1,0 +1,342 @@
+import {
+  AutoScalingGroupNode, EndpointNode, EndpointServiceNode, EndpointType, GatewayAssociationNode, InstanceNode,
+  InternetGatewayAttachmentNode, ListenerNode, ListenerRuleNode, LoadBalancerNode, ResourceMeta, RouteNode,
+  RouteTableNode, RouteTarget, RouteTargetKind, StaticTarget, SubnetAssociationNode, SubnetNode, TargetGroupNode, Val,
+} from './model-types';
+import { asString, asStringList, isUnresolved, Resolved, Resolver, Unresolved } from './resolve';
+import { StackTemplate, TemplateInput, toStackTemplates } from './templates';
+import { refTarget, resourceKey, ResourceKey } from './tokens';
+
+export * from './model-types';
+
+const CROSS_ZONE_ATTRIBUTE = 'load_balancing.cross_zone.enabled';
+
+/** Route properties that name a target, in the order CloudFormation documents them. */
+const ROUTE_TARGET_PROPERTIES = [
+  'GatewayId', 'VpcEndpointId', 'NatGatewayId', 'TransitGatewayId', 'NetworkInterfaceId', 'InstanceId',
+  'VpcPeeringConnectionId', 'LocalGatewayId', 'CarrierGatewayId', 'EgressOnlyInternetGatewayId', 'CoreNetworkArn',
+];
+
+/**
+ * The typed graph of every networking and load-balancing resource of an app, with all intrinsics
+ * resolved (see resolve.ts). Ids in the graph are resolved values: a resource of the app is named
+ * by its Ref token, so `model.subnet(route.subnetId)` follows a reference across stacks.
+ */
+export class GwlbModel {
+  /** Build the model from templates (top-level and nested). */
+  static fromTemplates(inputs: readonly TemplateInput[]): GwlbModel {
+    return new GwlbModel(toStackTemplates(inputs));
+  }
+
+  readonly resolver: Resolver;
+  readonly subnets = new Map<ResourceKey, SubnetNode>();
+  readonly routeTables = new Map<ResourceKey, RouteTableNode>();
+  readonly subnetAssociations: SubnetAssociationNode[] = [];
+  readonly gatewayAssociations: GatewayAssociationNode[] = [];
+  readonly internetGateways = new Map<ResourceKey, ResourceMeta>();
+  readonly internetGatewayAttachments: InternetGatewayAttachmentNode[] = [];
+  readonly routes: RouteNode[] = [];
+  readonly endpoints = new Map<ResourceKey, EndpointNode>();
+  readonly endpointServices = new Map<ResourceKey, EndpointServiceNode>();
+  readonly loadBalancers = new Map<ResourceKey, LoadBalancerNode>();
+  readonly listeners: ListenerNode[] = [];
+  readonly listenerRules: ListenerRuleNode[] = [];
+  readonly targetGroups = new Map<ResourceKey, TargetGroupNode>();
+  readonly autoScalingGroups: AutoScalingGroupNode[] = [];
+  readonly instances = new Map<ResourceKey, InstanceNode>();
+  /** Every resource of the app, including types the model does not interpret. */
+  readonly resources = new Map<ResourceKey, ResourceMeta>();
+
+  constructor(readonly stacks: readonly StackTemplate[]) {
+    this.resolver = new Resolver(stacks);
+    const routeJson: Array<{ meta: ResourceMeta; props: Record<string, unknown> }> = [];
+    for (const stack of stacks) {
+      for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
+        const cdkPath = resource.Metadata?.['aws:cdk:path'];
+        const meta: ResourceMeta = {
+          key: resourceKey(stack.key, logicalId),
+          logicalId,
+          type: resource.Type,
+          stackName: stack.name,
+          templatePath: stack.templatePath,
+          constructPath: typeof cdkPath === 'string' ? cdkPath : undefined,
+        };
+        this.resources.set(meta.key, meta);
+        const props = resource.Properties ?? {};
+        if (resource.Type === 'AWS::EC2::Route') {
+          routeJson.push({ meta, props }); // classified once every endpoint and gateway is known
+        } else {
+          this.add(meta, props);
+        }
+      }
+    }
+    for (const { meta, props } of routeJson) {
+      this.routes.push({
+        meta,
+        routeTableId: this.val(meta, props.RouteTableId),
+        destination: this.val(meta, props.DestinationCidrBlock),
+        target: this.routeTarget(meta, props),
+      });
+    }
+  }
+
+  private add(meta: ResourceMeta, p: Record<string, unknown>): void {
+    const val = (v: unknown) => this.val(meta, v);
+    const list = (v: unknown) => this.list(meta, v);
+    switch (meta.type) {
+      case 'AWS::EC2::Subnet':
+        this.subnets.set(meta.key, {
+          meta, vpcId: val(p.VpcId), cidrBlock: val(p.CidrBlock),
+          availabilityZone: p.AvailabilityZone !== undefined ? val(p.AvailabilityZone)
+            : (p.AvailabilityZoneId !== undefined ? this.azId(val(p.AvailabilityZoneId)) : undefined),
+        });
+        break;
+      case 'AWS::EC2::RouteTable':
+        this.routeTables.set(meta.key, { meta, vpcId: val(p.VpcId) });
+        break;
+      case 'AWS::EC2::SubnetRouteTableAssociation':
+        this.subnetAssociations.push({ meta, subnetId: val(p.SubnetId), routeTableId: val(p.RouteTableId) });
+        break;
+      case 'AWS::EC2::GatewayRouteTableAssociation':
+        this.gatewayAssociations.push({ meta, gatewayId: val(p.GatewayId), routeTableId: val(p.RouteTableId) });
+        break;
+      case 'AWS::EC2::InternetGateway':
+        this.internetGateways.set(meta.key, meta);
+        break;
+      case 'AWS::EC2::VPCGatewayAttachment':
+        this.internetGatewayAttachments.push({ meta, vpcId: val(p.VpcId), internetGatewayId: val(p.InternetGatewayId) });
+        break;
+      case 'AWS::EC2::VPCEndpoint':
+        this.endpoints.set(meta.key, {
+          meta, endpointType: val(p.VpcEndpointType ?? 'Gateway'), serviceName: val(p.ServiceName),
+          vpcId: val(p.VpcId), subnetIds: list(p.SubnetIds),
+        });
+        break;
+      case 'AWS::EC2::VPCEndpointService':
+        this.endpointServices.set(meta.key, {
+          meta, gatewayLoadBalancerArns: list(p.GatewayLoadBalancerArns), networkLoadBalancerArns: list(p.NetworkLoadBalancerArns),
+        });
+        break;
+      case 'AWS::ElasticLoadBalancingV2::LoadBalancer':
+        this.loadBalancers.set(meta.key, this.loadBalancer(meta, p));
+        break;
+      case 'AWS::ElasticLoadBalancingV2::Listener':
+        this.listeners.push({ meta, loadBalancerArn: val(p.LoadBalancerArn), forwardTargetGroupArns: this.forwards(meta, p.DefaultActions) });
+        break;
+      case 'AWS::ElasticLoadBalancingV2::ListenerRule':
+        this.listenerRules.push({ meta, listenerArn: val(p.ListenerArn), forwardTargetGroupArns: this.forwards(meta, p.Actions) });
+        break;
+      case 'AWS::ElasticLoadBalancingV2::TargetGroup':
+        this.targetGroups.set(meta.key, {
+          meta, protocol: val(p.Protocol), port: val(p.Port), targetType: val(p.TargetType ?? 'instance'),
+          vpcId: val(p.VpcId), targets: this.targets(meta, p.Targets),
+        });
+        break;
+      case 'AWS::AutoScaling::AutoScalingGroup':
+        this.autoScalingGroups.push({
+          meta, targetGroupArns: list(p.TargetGroupARNs), subnetIds: list(p.VPCZoneIdentifier),
+          availabilityZones: list(p.AvailabilityZones),
+        });
+        break;
+      case 'AWS::EC2::Instance': {
+        const primary = (this.resolve(meta, p.NetworkInterfaces) as Resolved[] | undefined)?.find?.(
+          (ni) => ni && typeof ni === 'object' && !isUnresolved(ni) && String((ni as Record<string, Resolved>).DeviceIndex) === '0',
+        ) as Record<string, Resolved> | undefined;
+        this.instances.set(meta.key, {
+          meta, subnetId: p.SubnetId !== undefined ? val(p.SubnetId) : asVal(primary?.SubnetId),
+          availabilityZone: p.AvailabilityZone !== undefined ? val(p.AvailabilityZone) : undefined,
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private loadBalancer(meta: ResourceMeta, p: Record<string, unknown>): LoadBalancerNode {
+    const mappings = this.resolve(meta, p.SubnetMappings);
+    const mapped: Val[] = isUnresolved(mappings) ? [mappings]
+      : Array.isArray(mappings) ? mappings.map((m) => asVal((m as Record<string, Resolved> | null)?.SubnetId) ?? new Unresolved('SubnetMapping without SubnetId')) : [];
+    const attributes = this.resolve(meta, p.LoadBalancerAttributes);
+    let crossZone: boolean | Unresolved = false;
+    if (isUnresolved(attributes)) {
+      crossZone = attributes;
+    } else if (Array.isArray(attributes)) {
+      const entry = attributes.find((a) => (a as Record<string, Resolved> | null)?.Key === CROSS_ZONE_ATTRIBUTE) as Record<string, Resolved> | undefined;
+      const value = entry ? asString(entry.Value ?? null) : 'false';
+      crossZone = value === 'true' ? true : value === 'false' ? false
+        : (isUnresolved(value) ? value : new Unresolved(`${CROSS_ZONE_ATTRIBUTE} is ${JSON.stringify(entry?.Value)}`));
+    }
+    return {
+      meta,
+      lbType: this.val(meta, p.Type ?? 'application') ?? 'application',
+      scheme: this.val(meta, p.Scheme ?? 'internet-facing') ?? 'internet-facing',
+      subnetIds: [...this.list(meta, p.Subnets), ...mapped],
+      crossZoneEnabled: crossZone,
+    };
+  }
+
+  private forwards(meta: ResourceMeta, actions: unknown): Val[] {
+    const resolved = this.resolve(meta, actions);
+    if (isUnresolved(resolved)) {
+      return [resolved];
+    }
+    const out: Val[] = [];
+    for (const action of Array.isArray(resolved) ? resolved : []) {
+      const a = (action ?? {}) as Record<string, Resolved>;
+      if (isUnresolved(action)) {
+        out.push(action);
+      } else if (String(a.Type).toLowerCase() === 'forward') {
+        const single = asVal(a.TargetGroupArn);
+        if (single !== undefined) {
+          out.push(single);
+        }
+        const config = (a.ForwardConfig ?? {}) as Record<string, Resolved>;
+        for (const tg of Array.isArray(config.TargetGroups) ? config.TargetGroups : []) {
+          const arn = asVal((tg as Record<string, Resolved> | null)?.TargetGroupArn);
+          if (arn !== undefined && !out.includes(arn)) {
+            out.push(arn);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private targets(meta: ResourceMeta, targets: unknown): StaticTarget[] {
+    const resolved = this.resolve(meta, targets);
+    if (isUnresolved(resolved)) {
+      return [{ id: resolved }];
+    }
+    return (Array.isArray(resolved) ? resolved : []).map((t) => {
+      const target = (t ?? {}) as Record<string, Resolved>;
+      return { id: asVal(target.Id) ?? new Unresolved('target without Id'), availabilityZone: asVal(target.AvailabilityZone) };
+    });
+  }
+
+  private routeTarget(meta: ResourceMeta, p: Record<string, unknown>): RouteTarget {
+    const property = ROUTE_TARGET_PROPERTIES.find((name) => p[name] !== undefined);
+    if (!property) {
+      return { property: '(none)', kind: RouteTargetKind.OTHER };
+    }
+    const value = this.val(meta, p[property]);
+    if (value === undefined || isUnresolved(value)) {
+      return { property, value, kind: RouteTargetKind.UNRESOLVED };
+    }
+    const target = refTarget(value);
+    const type = target ? this.resources.get(target)?.type : undefined;
+    switch (property) {
+      case 'GatewayId':
+        if (type === 'AWS::EC2::InternetGateway' || (!target && value.startsWith('igw-'))) {
+          return { property, value, kind: RouteTargetKind.INTERNET_GATEWAY, resource: target };
+        }
+        if (value === 'local') {
+          return { property, value, kind: RouteTargetKind.LOCAL };
+        }
+        return { property, value, kind: target ? RouteTargetKind.OTHER : RouteTargetKind.UNRESOLVED, resource: target };
+      case 'VpcEndpointId': {
+        const endpoint = target ? this.endpoints.get(target) : undefined;
+        if (!endpoint) {
+          return { property, value, kind: RouteTargetKind.UNRESOLVED };
+        }
+        return {
+          property, value, resource: target,
+          kind: isGwlbEndpoint(endpoint) ? RouteTargetKind.GWLB_ENDPOINT : RouteTargetKind.OTHER_VPC_ENDPOINT,
+        };
+      }
+      case 'NatGatewayId':
+        return { property, value, kind: RouteTargetKind.NAT_GATEWAY, resource: target };
+      case 'TransitGatewayId':
+        return { property, value, kind: RouteTargetKind.TRANSIT_GATEWAY, resource: target };
+      default:
+        return { property, value, kind: RouteTargetKind.OTHER, resource: target };
+    }
+  }
+
+  private azId(value: Val | undefined): Val | undefined {
+    return typeof value === 'string' ? `{{azid:${value}}}` : value;
+  }
+
+  private resolve(meta: ResourceMeta, value: unknown): Resolved {
+    return this.resolver.resolve(meta.key.slice(0, meta.key.indexOf('.')), value);
+  }
+
+  private val(meta: ResourceMeta, value: unknown): Val | undefined {
+    return value === undefined ? undefined : asVal(this.resolve(meta, value));
+  }
+
+  private list(meta: ResourceMeta, value: unknown): Val[] {
+    if (value === undefined) {
+      return [];
+    }
+    const resolved = this.resolve(meta, value);
+    if (!Array.isArray(resolved)) {
+      const whole = asStringList(resolved);
+      return isUnresolved(whole) ? [whole] : whole;
+    }
+    return resolved.map((item) => asVal(item) ?? new Unresolved(`list item ${JSON.stringify(item)} is not a string`));
+  }
+
+  // ---- lookups (pure queries used by the rules) ----
+
+  /** The node a resolved id names, if it is a resource of this app held in `map`. */
+  lookup<T>(map: Map<ResourceKey, T>, id: Val | undefined): T | undefined {
+    const key = refTarget(id);
+    return key ? map.get(key) : undefined;
+  }
+
+  /** The explicit route table association of a subnet. */
+  subnetAssociation(subnet: SubnetNode): SubnetAssociationNode | undefined {
+    const id = `{{ref:${subnet.meta.key}}}`;
+    return this.subnetAssociations.find((a) => a.subnetId === id);
+  }
+
+  routesOf(table: RouteTableNode): RouteNode[] {
+    const id = `{{ref:${table.meta.key}}}`;
+    return this.routes.filter((r) => r.routeTableId === id);
+  }
+
+  /** Route tables associated with an internet gateway (edge associations) in the VPC. */
+  edgeAssociationsOfVpc(vpcId: string): Array<{ association: GatewayAssociationNode; table: RouteTableNode }> {
+    const out: Array<{ association: GatewayAssociationNode; table: RouteTableNode }> = [];
+    for (const association of this.gatewayAssociations) {
+      const table = this.lookup(this.routeTables, association.routeTableId);
+      if (table && table.vpcId === vpcId && this.isInternetGateway(association.gatewayId)) {
+        out.push({ association, table });
+      }
+    }
+    return out;
+  }
+
+  isInternetGateway(id: Val | undefined): boolean {
+    if (typeof id !== 'string') {
+      return false;
+    }
+    const key = refTarget(id);
+    return key ? this.internetGateways.has(key) : id.startsWith('igw-');
+  }
+
+  listenersOf(loadBalancer: LoadBalancerNode): ListenerNode[] {
+    const arn = `{{ref:${loadBalancer.meta.key}}}`;
+    return this.listeners.filter((l) => l.loadBalancerArn === arn);
+  }
+
+  rulesOf(listener: ListenerNode): ListenerRuleNode[] {
+    const arn = `{{ref:${listener.meta.key}}}`;
+    return this.listenerRules.filter((r) => r.listenerArn === arn);
+  }
+
+  asgsRegisteringInto(targetGroup: TargetGroupNode): AutoScalingGroupNode[] {
+    const arn = `{{ref:${targetGroup.meta.key}}}`;
+    return this.autoScalingGroups.filter((g) => g.targetGroupArns.includes(arn));
+  }
+}
+
+export function isGwlbEndpoint(endpoint: EndpointNode): boolean {
+  return endpoint.endpointType === EndpointType.GATEWAY_LOAD_BALANCER;
+}
+
+function asVal(value: Resolved): Val | undefined {
+  const s = asString(value);
+  return s === undefined && value !== undefined && value !== null ? new Unresolved(`expected a string, got ${JSON.stringify(value)}`) : s;
+}
