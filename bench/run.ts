@@ -12,14 +12,13 @@
  * Writes bench/out/results.json, bench/out/results.md, bench/out/latency.svg (+ .png when a
  * converter exists) and prints a markdown table. Options: --help.
  */
-import { execFileSync } from 'child_process';
 import { mkdirSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { LoadgenParams, parseTargetCounters, RunResult, runLoadgen, TargetCounters } from './lib/loadgen';
-import { compileTools, freeUdpPort, procRssKb, sleep, udpKernelStats, waitIdle } from './lib/proc';
-import { BenchResults, LatencyRow, machineInfo, markdownReport, MemoryResult } from './lib/report';
-import { latencyChartSvg, LatencyPanel } from './lib/svg';
+import { compileTools, freeUdpPort, procRssKb, procStatusKb, sleep, udpKernelStats, waitIdle } from './lib/proc';
+import { benchNotes, BenchResults, latencyPanels, machineInfo, markdownReport, MemoryResult, renderPng } from './lib/report';
+import { latencyChartSvg } from './lib/svg';
 import { bundleAgent, startAgent, startNodeReflector, startReflector, Target, writeBenchPolicy } from './lib/targets';
 
 const BENCH_DIR = __dirname;
@@ -39,6 +38,8 @@ const HELP = `usage: npm run bench -- [options]
   --latency-duration 5           seconds measured per latency run (after 0.5 s warm-up)
   --rss-flows 1000000            flows driven through a fresh agent for the RSS figure
   --skip-rss  --skip-latency  --skip-listen-reference  --skip-node-baseline  --no-build
+  --no-raw                       no raw sockets (automatic when not root): the load generator sends
+                                 from per-port UDP sockets, the reference replies from its listening socket
   --node-arg ARG                 extra node option for the agent (repeatable), e.g. --max-semi-space-size=64
   --out DIR                      output directory (default bench/out)`;
 
@@ -55,6 +56,8 @@ interface Options {
   skipLatency: boolean;
   skipListenRef: boolean;
   skipNodeBaseline: boolean;
+  /** Raw sockets (IP_HDRINCL) for the load generator and the reference: needs root/CAP_NET_RAW. */
+  raw: boolean;
   build: boolean;
   nodeArgs: string[];
   out: string;
@@ -82,7 +85,7 @@ function parseOptions(argv: string[]): Options {
       'window': { type: 'string' }, 'duration': { type: 'string' }, 'latency-duration': { type: 'string' },
       'rss-flows': { type: 'string' }, 'skip-rss': { type: 'boolean', default: false },
       'skip-latency': { type: 'boolean', default: false }, 'skip-listen-reference': { type: 'boolean', default: false },
-      'skip-node-baseline': { type: 'boolean', default: false },
+      'skip-node-baseline': { type: 'boolean', default: false }, 'no-raw': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false }, 'node-arg': { type: 'string', multiple: true },
       'out': { type: 'string' }, 'help': { type: 'boolean', default: false },
     },
@@ -93,6 +96,7 @@ function parseOptions(argv: string[]): Options {
   }
   if (v.target !== 'agent' && v.target !== 'node-reflector') throw new Error(`--target: "${v.target}" must be agent or node-reflector`);
   const quick = v.quick === true;
+  const raw = v['no-raw'] !== true && process.getuid?.() === 0;
   return {
     target: v.target,
     sizes: v.sizes ? numList('sizes', v.sizes) : [200, 1400],
@@ -104,8 +108,9 @@ function parseOptions(argv: string[]): Options {
     rssFlows: num('rss-flows', v['rss-flows'], quick ? 200000 : 1000000),
     skipRss: v['skip-rss'] === true,
     skipLatency: v['skip-latency'] === true,
-    skipListenRef: v['skip-listen-reference'] === true || quick,
+    skipListenRef: v['skip-listen-reference'] === true || quick || !raw,
     skipNodeBaseline: v['skip-node-baseline'] === true || v.target !== 'agent',
+    raw,
     build: v['no-build'] !== true,
     nodeArgs: v['node-arg'] ?? [],
     out: path.resolve(v.out ?? path.join(BENCH_DIR, 'out')),
@@ -153,7 +158,7 @@ class Bench {
     const c0 = parseTargetCounters(await t.metrics());
     const res = await runLoadgen(this.loadgen, {
       target: TARGET_IP, port: this.port, src: GWLB_IP, pid: t.pid, innerSize: 200, flows: this.o.flows,
-      srcSockets: !t.keepsPorts, ...extra,
+      srcSockets: !t.keepsPorts, sendSockets: !this.o.raw, ...extra,
     }, label);
     await waitIdle(t.pid);
     const k1 = udpKernelStats();
@@ -200,7 +205,9 @@ class Bench {
       config: {
         target: o.target, flows: o.flows, sizes: o.sizes, loads: o.loads, window: o.window, durationS: o.duration,
         latencyDurationS: o.latencyDuration, rssFlows: o.skipRss ? 0 : o.rssFlows, nodeArgs: o.nodeArgs,
-        agentReplyMode: 'bound-port', referenceReplyMode: 'raw (IP_HDRINCL, both ports kept)',
+        agentReplyMode: 'bound-port',
+        referenceReplyMode: o.raw ? 'raw (IP_HDRINCL, both ports kept)' : 'listen (from the listening socket, ports swapped)',
+        loadgenSend: o.raw ? 'raw socket sendmmsg' : 'one UDP socket per source port, sendto',
         policy: path.relative(ROOT, this.policyFile),
       },
       capacity: [],
@@ -210,7 +217,7 @@ class Bench {
     // 1. reference capacity
     const refCap = new Map<number, RunResult>();
     const refListenCap = new Map<number, RunResult>();
-    let ref = await startReflector(this.reflector, TARGET_IP, this.port, 'raw');
+    let ref = await startReflector(this.reflector, TARGET_IP, this.port, this.o.raw ? 'raw' : 'listen');
     for (const size of o.sizes) refCap.set(size, await this.capacity(ref, size));
     await ref.stop();
     if (!o.skipListenRef) {
@@ -252,7 +259,7 @@ class Bench {
     await sut.stop();
     // 3. reference latency at the same offered loads
     if (!o.skipLatency) {
-      ref = await startReflector(this.reflector, TARGET_IP, this.port, 'raw');
+      ref = await startReflector(this.reflector, TARGET_IP, this.port, this.o.raw ? 'raw' : 'listen');
       for (const l of agentLat) {
         const r = await this.latency(ref, l.size, l.pct, l.pps);
         results.latency.push({ innerSize: l.size, loadPct: l.pct, targetPps: Math.round(l.pps), agent: l.res, reference: r });
@@ -261,7 +268,7 @@ class Bench {
     }
     // 4. memory with many tracked flows, on a fresh process
     if (!o.skipRss) results.memory = await this.memory();
-    this.addNotes(results, sut.name);
+    results.notes.push(...benchNotes(results, sut.name, o.raw));
     return results;
   }
 
@@ -274,6 +281,7 @@ class Bench {
       `${sut.name} ${this.o.rssFlows} flows`);
     await sleep(1500);
     const rssAfterKb = procRssKb(sut.pid);
+    const rssPeakKb = procStatusKb(sut.pid, 'VmHWM');
     const text = await sut.metrics();
     await sut.stop();
     const m = text ? /^[a-zA-Z_:]*(?:active_flows|flows_active|tracked_flows|flows_tracked|flow_table_size|flows)(?:\{[^}]*\})?\s+([0-9.eE+]+)\s*$/m.exec(text) : null;
@@ -281,85 +289,16 @@ class Bench {
       flows: this.o.rssFlows,
       rssIdleKb,
       rssAfterKb,
+      rssPeakKb,
       bytesPerFlow: ((rssAfterKb - rssIdleKb) * 1024) / this.o.rssFlows,
       reportedActiveFlows: m ? Number(m[1]) : undefined,
       drive,
     };
     console.log(`  RSS idle ${(rssIdleKb / 1024).toFixed(0)} MiB, after ${(rssAfterKb / 1024).toFixed(0)} MiB`
+      + ` (peak ${(rssPeakKb / 1024).toFixed(0)} MiB)`
       + ` (${res.bytesPerFlow.toFixed(0)} B per flow)${m ? `; agent reports ${m[1]} active flows` : ''}`);
     return res;
   }
-
-  private addNotes(r: BenchResults, name: string): void {
-    const notes = r.notes;
-    notes.push('Capacity: closed loop (a fixed number of packets in flight), packets/s returned; CPU per packet ='
-      + ' (utime+stime of the target process) / packets returned, kernel loopback work included.');
-    notes.push('Reference: C recvmmsg/sendmmsg reflector; its replies keep both ports like the agent\'s bound-port mode'
-      + ' (IP_HDRINCL raw socket, as gwlbtun does), so both arrive at the GWLB address on the GENEVE port.');
-    for (const c of r.capacity) {
-      if (!c.nodeReflector) continue;
-      const io = c.nodeReflector.target_ns_per_packet / 1000;
-      const all = c.agent.target_ns_per_packet / 1000;
-      notes.push(`${c.innerSize} B: a Node dgram reflector with no inspection costs ${io.toFixed(2)} µs of CPU per packet,`
-        + ` the ${name} ${all.toFixed(2)} µs: Node datagram I/O is ${((100 * io) / Math.max(all, 1e-9)).toFixed(0)} % of the ${name}'s cost.`);
-    }
-    const listenRows = r.capacity.filter((c) => c.referenceListen);
-    if (listenRows.length) {
-      notes.push('Reference replying from its listening socket (ports swapped, not kept): '
-        + listenRows.map((c) => `${c.innerSize} B ${Math.round(c.referenceListen!.pps)} pps`).join(', ') + '.');
-    }
-    notes.push('Latency: open loop at a fixed rate; round trip GWLB stand-in -> target -> GWLB stand-in, measured from a'
-      + ' timestamp carried in the inner payload (includes the load generator and the kernel on both sides).');
-    for (const c of r.capacity) {
-      if (c.agent.target_cpu_pct < 85) {
-        notes.push(`${name} used ${c.agent.target_cpu_pct.toFixed(0)} % CPU during the ${c.innerSize} B capacity run:`
-          + ' it was not the only bottleneck (shared or busy machine, or the load generator).');
-      }
-    }
-    for (const c of r.capacity) {
-      if (c.reference.loadgen_cpu_pct > 85) {
-        notes.push(`The load generator used ${c.reference.loadgen_cpu_pct.toFixed(0)} % of a core in the ${c.innerSize} B reference`
-          + ' run: the reference figure is a lower bound (load generator limited) and the ratio an upper bound.');
-      }
-    }
-    const lost = r.latency.filter((l) => l.agent.kernel_udp_rcvbuf_errors > 0);
-    if (lost.length) {
-      notes.push(`Open-loop loss in the latency runs came from full socket receive buffers (kernel RcvbufErrors) in `
-        + lost.map((l) => `${l.innerSize} B @${l.loadPct} %`).join(', ') + ': the target could not keep up at that rate.');
-    }
-    const bad = [...r.capacity.map((c) => c.agent), ...r.latency.map((l) => l.agent)].some((x) => x.bad || x.cookie_mismatch || x.bad_size);
-    if (bad) notes.push(`Some replies from ${name} were malformed or changed: see results.json (bad, bad_size, cookie_mismatch).`);
-    const load = r.machine.loadAvgAtStart[0];
-    if (load > 0.5) notes.push(`The machine was not idle at start (load average ${load}): figures are indicative only.`);
-  }
-}
-
-function latencyPanels(r: BenchResults, name: string): LatencyPanel[] {
-  const sizes = [...new Set(r.latency.map((l) => l.innerSize))];
-  const pt = (x: RunResult): { offeredPps: number; p50: number; p99: number; p999: number } =>
-    ({ offeredPps: x.offered_pps, p50: x.lat_us.p50, p99: x.lat_us.p99, p999: x.lat_us.p999 });
-  return sizes.map((size) => {
-    const rows: LatencyRow[] = r.latency.filter((l) => l.innerSize === size);
-    return {
-      title: `${size} B inner packets, ${r.config.flows} flows`,
-      series: [
-        { name, dashed: false, points: rows.map((l) => pt(l.agent)) },
-        { name: 'reference (C)', dashed: true, points: rows.filter((l) => l.reference).map((l) => pt(l.reference!)) },
-      ],
-    };
-  });
-}
-
-function renderPng(svg: string, png: string): string | undefined {
-  for (const [cmd, args] of [['rsvg-convert', ['-o', png, svg]], ['convert', [svg, png]]] as const) {
-    try {
-      execFileSync(cmd, [...args], { stdio: 'pipe' });
-      return cmd;
-    } catch {
-      // try the next converter
-    }
-  }
-  return undefined;
 }
 
 async function main(): Promise<void> {

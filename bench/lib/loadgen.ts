@@ -94,6 +94,8 @@ export interface LoadgenParams {
   readonly count?: number;
   /** Also receive on each per-flow source port (for replies that do not keep ports). */
   readonly srcSockets?: boolean;
+  /** Send from one bound UDP socket per source port instead of a raw socket (no CAP_NET_RAW). */
+  readonly sendSockets?: boolean;
 }
 
 const isTty = process.stdout.isTTY === true;
@@ -113,6 +115,7 @@ export async function runLoadgen(bin: string, p: LoadgenParams, label: string): 
   if (p.durationS !== undefined) args.push('--duration', String(p.durationS));
   if (p.count !== undefined) args.push('--count', String(p.count));
   if (p.srcSockets) args.push('--src-sockets');
+  if (p.sendSockets) args.push('--send', 'sockets');
   const proc = startProcess(bin, args);
   let result: LoadgenResult | undefined;
   proc.onLine((line) => {

@@ -97,10 +97,15 @@ export function procCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
+/** A kB field of /proc/PID/status (VmRSS, VmHWM, ...), in KiB; 0 when absent. */
+export function procStatusKb(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
 /** VmRSS of a process in KiB. */
 export function procRssKb(pid: number): number {
-  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
+  return procStatusKb(pid, 'VmRSS');
 }
 
 /** Waits until a process has used (almost) no CPU for 300 ms (it has drained its queue), at most maxMs. */

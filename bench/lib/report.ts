@@ -6,6 +6,7 @@ import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import * as os from 'os';
 import { fmtPps, RunResult } from './loadgen';
+import { LatencyPanel } from './svg';
 
 export interface MachineInfo {
   readonly arch: string;
@@ -41,6 +42,8 @@ export interface MemoryResult {
   readonly flows: number;
   readonly rssIdleKb: number;
   readonly rssAfterKb: number;
+  /** VmHWM: the largest RSS the process ever had. */
+  readonly rssPeakKb: number;
   readonly bytesPerFlow: number;
   /** The agent's own active-flow gauge from /metrics, when found. */
   readonly reportedActiveFlows?: number;
@@ -128,15 +131,94 @@ export function markdownReport(r: BenchResults, agentName: string): string {
   if (r.memory) {
     const mem = r.memory;
     L.push('');
-    L.push(`| Tracked flows | ${agentName} RSS idle | ${agentName} RSS after the flows | Per flow |`);
-    L.push('|---|---|---|---|');
+    L.push(`| Tracked flows | ${agentName} RSS idle | ${agentName} RSS after the flows | Peak RSS (VmHWM) | Per flow |`);
+    L.push('|---|---|---|---|---|');
     const tracked = mem.reportedActiveFlows !== undefined ? `${mem.flows.toLocaleString('en-US')} driven, ${mem.reportedActiveFlows.toLocaleString('en-US')} reported`
       : `${mem.flows.toLocaleString('en-US')} driven`;
-    L.push(`| ${tracked} | ${mb(mem.rssIdleKb)} | ${mb(mem.rssAfterKb)} | ${mem.bytesPerFlow.toFixed(0)} B |`);
+    L.push(`| ${tracked} | ${mb(mem.rssIdleKb)} | ${mb(mem.rssAfterKb)} | ${mb(mem.rssPeakKb)} | ${mem.bytesPerFlow.toFixed(0)} B |`);
   }
   if (r.notes.length) {
     L.push('');
     for (const n of r.notes) L.push(`- ${n}`);
   }
   return L.join('\n');
+}
+
+/** Observations derived from the figures, printed under the tables. */
+export function benchNotes(r: BenchResults, name: string, raw: boolean): string[] {
+  const notes: string[] = [];
+  notes.push('Capacity: closed loop (a fixed number of packets in flight), packets/s returned; CPU per packet ='
+    + ' (utime+stime of the target process) / packets returned, kernel loopback work included.');
+  if (raw) {
+    notes.push('Reference: C recvmmsg/sendmmsg reflector; its replies keep both ports like the agent\'s bound-port mode'
+      + ' (IP_HDRINCL raw socket, as gwlbtun does), so both arrive at the GWLB address on the GENEVE port.');
+  } else {
+    notes.push('Run without raw sockets (not root): the load generator sent with one sendto per packet and the'
+      + ' reference replied from its listening socket (ports swapped); figures are not comparable with raw runs.');
+  }
+  for (const c of r.capacity) {
+    if (!c.nodeReflector) continue;
+    const io = c.nodeReflector.target_ns_per_packet / 1000;
+    const all = c.agent.target_ns_per_packet / 1000;
+    notes.push(`${c.innerSize} B: a Node dgram reflector with no inspection costs ${io.toFixed(2)} µs of CPU per packet,`
+      + ` the ${name} ${all.toFixed(2)} µs: Node datagram I/O is ${((100 * io) / Math.max(all, 1e-9)).toFixed(0)} % of the ${name}'s cost.`);
+  }
+  const listenRows = r.capacity.filter((c) => c.referenceListen);
+  if (listenRows.length) {
+    notes.push('Reference replying from its listening socket (ports swapped, not kept): '
+      + listenRows.map((c) => `${c.innerSize} B ${Math.round(c.referenceListen!.pps)} pps`).join(', ') + '.');
+  }
+  notes.push('Latency: open loop at a fixed rate; round trip GWLB stand-in -> target -> GWLB stand-in, measured from a'
+    + ' timestamp carried in the inner payload (includes the load generator and the kernel on both sides).');
+  for (const c of r.capacity) {
+    if (c.agent.target_cpu_pct < 85) {
+      notes.push(`${name} used ${c.agent.target_cpu_pct.toFixed(0)} % CPU during the ${c.innerSize} B capacity run:`
+        + ' it was not the only bottleneck (shared or busy machine, or the load generator).');
+    }
+  }
+  for (const c of r.capacity) {
+    if (c.reference.loadgen_cpu_pct > 85) {
+      notes.push(`The load generator used ${c.reference.loadgen_cpu_pct.toFixed(0)} % of a core in the ${c.innerSize} B reference`
+        + ' run: the reference figure is a lower bound (load generator limited) and the ratio an upper bound.');
+    }
+  }
+  const lost = r.latency.filter((l) => l.agent.kernel_udp_rcvbuf_errors > 0);
+  if (lost.length) {
+    notes.push(`Open-loop loss in the latency runs came from full socket receive buffers (kernel RcvbufErrors) in `
+      + lost.map((l) => `${l.innerSize} B @${l.loadPct} %`).join(', ') + ': the target could not keep up at that rate.');
+  }
+  const bad = [...r.capacity.map((c) => c.agent), ...r.latency.map((l) => l.agent)].some((x) => x.bad || x.cookie_mismatch || x.bad_size);
+  if (bad) notes.push(`Some replies from ${name} were malformed or changed: see results.json (bad, bad_size, cookie_mismatch).`);
+  const load = r.machine.loadAvgAtStart[0];
+  if (load > 0.5) notes.push(`The machine was not idle at start (load average ${load}): figures are indicative only.`);
+  return notes;
+}
+
+export function latencyPanels(r: BenchResults, name: string): LatencyPanel[] {
+  const sizes = [...new Set(r.latency.map((l) => l.innerSize))];
+  const pt = (x: RunResult): { offeredPps: number; p50: number; p99: number; p999: number } =>
+    ({ offeredPps: x.offered_pps, p50: x.lat_us.p50, p99: x.lat_us.p99, p999: x.lat_us.p999 });
+  return sizes.map((size) => {
+    const rows: LatencyRow[] = r.latency.filter((l) => l.innerSize === size);
+    return {
+      title: `${size} B inner packets, ${r.config.flows} flows`,
+      series: [
+        { name, dashed: false, points: rows.map((l) => pt(l.agent)) },
+        { name: 'reference (C)', dashed: true, points: rows.filter((l) => l.reference).map((l) => pt(l.reference!)) },
+      ],
+    };
+  });
+}
+
+/** Renders the SVG to PNG with rsvg-convert or ImageMagick when present; returns the tool used. */
+export function renderPng(svg: string, png: string): string | undefined {
+  for (const [cmd, args] of [['rsvg-convert', ['-o', png, svg]], ['convert', [svg, png]]] as const) {
+    try {
+      execFileSync(cmd, [...args], { stdio: 'pipe' });
+      return cmd;
+    } catch {
+      // try the next converter
+    }
+  }
+  return undefined;
 }

@@ -4,12 +4,18 @@
  *
  * Hot path (onMessage): count, inspect, reply. No allocation of our own (node
  * allocates msg and rinfo), no closure per packet, no logging, never throws.
+ *
+ * Self-probe packets (see self-probe.ts and ProbeEndpoint) take the same socket,
+ * the same inspector and the same replier, but are counted in `probeMetrics` and
+ * `probeVerdicts` instead of the customer counters, and are exempt from policy.
  */
 import { createSocket, RemoteInfo, Socket } from 'node:dgram';
 import type { ReplyMode } from './cli';
+import { DROP_REASON_COUNT, DropReason } from './drop-reasons';
+import { decodeInto, GeneveView } from './geneve';
 import { AgentMetrics } from './metrics';
 import { BoundPortReplier, DEFAULT_MAX_REPLY_SOCKETS } from './reply-bound-port';
-import { ReplyContext, Replier, SendTracker } from './reply-common';
+import { isLoopbackIPv4, ReplyContext, Replier, SendTracker } from './reply-common';
 import { ListenSocketReplier } from './reply-dgram';
 
 /** The part of the core's Inspector the data plane uses. */
@@ -33,6 +39,33 @@ export interface DataplaneOptions {
   readonly warn: (msg: string, fields: Record<string, unknown>) => void;
 }
 
+/** What the data plane needs from the self-probe (implemented by SelfProbe). */
+export interface ProbeEndpoint {
+  /** The random 64-bit ENI id the probe writes into its packets, as two u32 halves. */
+  readonly eniIdHigh: number;
+  readonly eniIdLow: number;
+  /** True for the (address, port) the probe sends its requests from. */
+  isRequestSource(address: string, port: number): boolean;
+  /**
+   * A probe datagram from elsewhere: the reply itself, when it comes back to the listening
+   * socket (with --listen 0.0.0.0 the listening socket owns every address's port).
+   */
+  onReply(msg: Buffer, address: string, port: number): void;
+  /** The agent dropped a probe request for `reason` (a DropReason code). */
+  onDropped(reason: number): void;
+}
+
+/**
+ * True when the self-probe's packet may bypass the policy verdict: outer source in 127/8 AND
+ * ENI id equal to the probe's startup nonce. A GWLB never sends from 127/8 (and the kernel
+ * drops 127/8 sources arriving on a real interface as martians), so nothing from the network
+ * qualifies; a local process would have to guess 64 random bits. Only policy verdicts are
+ * waived: the probe is decoded and inspected like any packet, other drop reasons still drop it.
+ */
+export function isProbeSource(address: string, eniIdHigh: number, eniIdLow: number, probe: ProbeEndpoint): boolean {
+  return isLoopbackIPv4(address) && eniIdHigh === probe.eniIdHigh && eniIdLow === probe.eniIdLow;
+}
+
 export interface SocketBufferSizes {
   readonly recv: number;
   readonly send: number;
@@ -40,9 +73,17 @@ export interface SocketBufferSizes {
 
 export class Dataplane {
   readonly sender: SendTracker;
+  /** Self-probe traffic: requests in, replies out (never in `metrics`). */
+  readonly probeMetrics = new AgentMetrics();
+  readonly probeSender = new SendTracker(this.probeMetrics);
+  /** Inspector verdicts of probe requests, indexed by DropReason (the inspector counted them too). */
+  readonly probeVerdicts = new Float64Array(DROP_REASON_COUNT);
   private socket: Socket | null = null;
   private replier: Replier | null = null;
   private bound = false;
+  private probe: ProbeEndpoint | null = null;
+  private readonly probeView = new GeneveView();
+  private inProbe = false;
 
   constructor(
     private readonly opts: DataplaneOptions,
@@ -76,8 +117,23 @@ export class Dataplane {
     });
   }
 
+  /** Route self-probe packets (null: none). */
+  attachProbe(probe: ProbeEndpoint | null): void {
+    this.probe = probe;
+  }
+
+  /** True while the inspector runs on a probe request (its policy callbacks are not customer drops). */
+  get inspectingProbe(): boolean {
+    return this.inProbe;
+  }
+
   /** Hot path: one GENEVE datagram from the GWLB. */
   private readonly onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    // One branch for GWLB traffic: its source is never in 127/8.
+    if (this.probe !== null && isLoopbackIPv4(rinfo.address) && this.isProbePacket(msg, rinfo.address)) {
+      this.onProbePacket(msg, rinfo);
+      return;
+    }
     const m = this.metrics;
     m.packetsIn++;
     m.bytesIn += msg.length;
@@ -90,11 +146,49 @@ export class Dataplane {
     }
     if (verdict !== 0) return; // dropped; the inspector counted the reason
     try {
-      (this.replier as Replier).reply(msg, rinfo.address, rinfo.port);
+      (this.replier as Replier).reply(msg, rinfo.address, rinfo.port, this.sender);
     } catch {
       m.internalErrors++; // repliers do not throw; this guards the process against a bug
     }
   };
+
+  private isProbePacket(msg: Buffer, address: string): boolean {
+    const v = this.probeView;
+    if (decodeInto(msg, 0, msg.length, v) !== DropReason.NONE) return false; // the inspector will count it
+    return isProbeSource(address, v.eniIdHigh, v.eniIdLow, this.probe as ProbeEndpoint);
+  }
+
+  /** A probe request goes through the real inspector and replier; policy verdicts are waived. */
+  private onProbePacket(msg: Buffer, rinfo: RemoteInfo): void {
+    const probe = this.probe as ProbeEndpoint;
+    if (!probe.isRequestSource(rinfo.address, rinfo.port)) {
+      probe.onReply(msg, rinfo.address, rinfo.port);
+      return;
+    }
+    const pm = this.probeMetrics;
+    pm.packetsIn++;
+    pm.bytesIn += msg.length;
+    let verdict: number;
+    this.inProbe = true;
+    try {
+      verdict = this.inspector.inspect(msg, 0, msg.length);
+      this.probeVerdicts[verdict]++;
+    } catch {
+      pm.internalErrors++;
+      verdict = DropReason.INTERNAL_ERROR;
+    } finally {
+      this.inProbe = false;
+    }
+    if (verdict !== DropReason.NONE && verdict !== DropReason.POLICY && verdict !== DropReason.FLOW_BLOCKED) {
+      probe.onDropped(verdict);
+      return;
+    }
+    try {
+      (this.replier as Replier).reply(msg, rinfo.address, rinfo.port, this.probeSender);
+    } catch {
+      pm.internalErrors++;
+    }
+  }
 
   private readonly onSocketError = (err: Error): void => {
     this.metrics.socketErrors++;
@@ -111,7 +205,6 @@ export class Dataplane {
       listenAddress: this.opts.listen,
       listenPort: main.address().port,
       metrics: this.metrics,
-      sender: this.sender,
       warn: this.opts.warn,
     };
     if (this.opts.replyMode === 'dgram') return new ListenSocketReplier(ctx);

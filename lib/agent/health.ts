@@ -2,9 +2,10 @@
  * Health of the data path and the HTTP server for GET /healthz and GET /metrics.
  *
  * /healthz is 200 only when the data socket is bound, the reply path works
- * (reply sockets open, no run of send errors without a single success), the event
- * loop is not stalled, and the agent is not draining. GWLB health checks hit this
- * path, so a broken data plane takes the target out of service.
+ * (reply sockets open, no run of send errors without a single success), the
+ * data-path self-probe gets its packets back (self-probe.ts), the event loop is
+ * not stalled, and the agent is not draining. GWLB health checks hit this path,
+ * so a broken data plane takes the target out of service.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { METRICS_CONTENT_TYPE } from './metrics';
@@ -28,6 +29,8 @@ export interface HealthInputs {
   readonly recentSendOk: number;
   /** Largest event loop lag in the recent window (see LagMonitor). */
   readonly eventLoopLagMs: number;
+  /** SelfProbe.failure(): why the data path self-probe fails. @default null - no probe failure */
+  readonly selfProbeFailure?: string | null;
 }
 
 export interface HealthVerdict {
@@ -44,6 +47,7 @@ export function evaluateHealth(i: HealthInputs, limits: HealthLimits = DEFAULT_H
   if (i.recentSendErrors >= limits.sendErrorThreshold && i.recentSendOk === 0) {
     reasons.push(`reply path failing: ${i.recentSendErrors} send errors and no successful send recently`);
   }
+  if (i.selfProbeFailure) reasons.push(i.selfProbeFailure);
   if (i.eventLoopLagMs > limits.maxLagMs) {
     reasons.push(`event loop stalled: lag ${Math.round(i.eventLoopLagMs)} ms > ${limits.maxLagMs} ms`);
   }

@@ -6,6 +6,9 @@
  *   SIGTERM/SIGINT  /healthz turns 503 ("draining") at once, forwarding goes on
  *                   for --drain-seconds, then exit 0. A second signal exits now.
  *
+ * /healthz also reflects the data path: a self-probe (self-probe.ts) sends a GENEVE
+ * packet through the agent every 2 s and expects it back unchanged.
+ *
  * Exit codes: 0 normal, 1 runtime failure (e.g. port in use), 2 bad flags or policy.
  */
 import type { Server } from 'node:http';
@@ -15,13 +18,20 @@ import { DROP_REASON_NAMES } from './drop-reasons';
 import { evaluateHealth, HealthSource, HealthVerdict, LagMonitor, SendWindow, startHealthServer } from './health';
 import { Inspector, PolicyDropEvent } from './inspector';
 import { Logger, LogSink, RateLimiter } from './log';
-import { AgentMetrics, mergeDropCounts, renderMetrics, runtimeDropCounts } from './metrics';
+import { AgentMetrics, mergeDropCounts, renderMetrics, runtimeDropCounts, SelfProbeSnapshot, subtractCounts } from './metrics';
 import { allowAllPolicy, CompiledPolicy, loadPolicyFile, PolicyError } from './policy';
+import { SelfProbe, SelfProbeOptions } from './self-probe';
 
 /** Housekeeping period: send-window sample, log flushes. */
 const TICK_MS = 1000;
 /** Flow table sweep and reply-socket retry period. */
 const SWEEP_MS = 5000;
+
+/** Tuning for tests and embedders; the CLI uses the defaults. */
+export interface AgentOptions {
+  /** Self-probe timing. @default - every 2000 ms, 1000 ms timeout, 503 after 2 failures */
+  readonly selfProbe?: Pick<SelfProbeOptions, 'intervalMs' | 'timeoutMs' | 'failureThreshold'>;
+}
 
 export class Agent implements HealthSource {
   readonly metrics = new AgentMetrics();
@@ -32,12 +42,20 @@ export class Agent implements HealthSource {
   private readonly dropLogLimiter = new RateLimiter({ burst: 20, perSecond: 10 });
   private readonly warnLimiter = new RateLimiter({ burst: 10, perSecond: 1 });
   private server: Server | null = null;
+  private probe: SelfProbe | null = null;
+  /** True after logging that the self-probe fails, until it recovers. */
+  private probeFailureLogged = false;
   private timers: NodeJS.Timeout[] = [];
   private draining = false;
   /** Rules of the running policy (the inspector does not expose its policy). */
   private policyRuleCount: number;
 
-  constructor(readonly config: AgentConfig, policy: CompiledPolicy, private readonly log: Logger) {
+  constructor(
+    readonly config: AgentConfig,
+    policy: CompiledPolicy,
+    private readonly log: Logger,
+    private readonly options: AgentOptions = {},
+  ) {
     this.policyRuleCount = policy.ruleCount;
     this.inspector = new Inspector(policy, {
       tcpIdleSeconds: config.tcpIdleSeconds,
@@ -56,8 +74,15 @@ export class Agent implements HealthSource {
     const c = this.config;
     const buffers = await this.dataplane.start();
     try {
+      await this.startProbe();
+    } catch (err) {
+      await this.dataplane.close();
+      throw new Error(`cannot start the data path self-probe: ${(err as Error).message}`);
+    }
+    try {
       this.server = await startHealthServer(this, c.listen, c.healthPort);
     } catch (err) {
+      await this.stopProbe();
       await this.dataplane.close();
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new Error(`cannot listen for HTTP on ${c.listen}:${c.healthPort}: ${code}`);
@@ -71,6 +96,7 @@ export class Agent implements HealthSource {
       policy: c.policyFile ?? null, policyRules: this.policyRules(), policyGeneration: this.inspector.policyGeneration,
       drainSeconds: c.drainSeconds, tcpIdleSeconds: c.tcpIdleSeconds, udpIdleSeconds: c.udpIdleSeconds,
       maxFlows: c.maxFlows, recvBufferBytes: buffers.recv, sendBufferBytes: buffers.send, pid: process.pid,
+      selfProbe: this.probe && { from: this.probe.plan.source, to: this.probe.plan.target, intervalMs: this.probe.intervalMs },
     });
     if (c.replyMode === 'dgram') {
       this.log.warn('reply-mode dgram: replies leave from the listening port, so the GWLB source port is not kept', {
@@ -88,13 +114,22 @@ export class Agent implements HealthSource {
       recentSendErrors: recent.errors,
       recentSendOk: recent.ok,
       eventLoopLagMs: this.lag.currentLagMs(),
+      selfProbeFailure: this.probe ? this.probe.failure() : null,
     });
+  }
+
+  /** The running self-probe (null before start and after stop). */
+  get selfProbe(): SelfProbe | null {
+    return this.probe;
   }
 
   metricsText(): string {
     return renderMetrics({
       counters: this.metrics,
-      drops: mergeDropCounts(DROP_REASON_NAMES, this.inspector.dropCounts, runtimeDropCounts(this.metrics)),
+      // The inspector counted the probe's verdicts too; customers see their own packets only.
+      drops: mergeDropCounts(
+        DROP_REASON_NAMES, subtractCounts(this.inspector.dropCounts, this.dataplane.probeVerdicts), runtimeDropCounts(this.metrics),
+      ),
       activeFlows: this.inspector.activeFlows(),
       policyGeneration: this.inspector.policyGeneration,
       policyRules: this.policyRules(),
@@ -103,7 +138,42 @@ export class Agent implements HealthSource {
       eventLoopLagSeconds: this.lag.currentLagMs() / 1000,
       draining: this.draining,
       healthy: this.health().healthy,
+      selfProbe: this.probeSnapshot(),
     });
+  }
+
+  private probeSnapshot(): SelfProbeSnapshot | undefined {
+    const p = this.probe;
+    if (p === null) return undefined;
+    return {
+      results: p.results,
+      lastSuccessAgeSeconds: p.lastSuccessAgeSeconds(),
+      consecutiveFailures: p.consecutiveFailures,
+      traffic: this.dataplane.probeMetrics,
+    };
+  }
+
+  private async startProbe(): Promise<void> {
+    const address = this.dataplane.address();
+    if (address === null) throw new Error('the data socket is not bound');
+    const probe = new SelfProbe({
+      listenAddress: this.config.listen, listenPort: address.port, replyMode: this.config.replyMode, ...this.options.selfProbe,
+    });
+    this.dataplane.attachProbe(probe);
+    this.probe = probe;
+    try {
+      await probe.start();
+    } catch (err) {
+      await this.stopProbe();
+      throw err;
+    }
+  }
+
+  private async stopProbe(): Promise<void> {
+    const probe = this.probe;
+    this.probe = null;
+    this.dataplane.attachProbe(null);
+    if (probe) await probe.close();
   }
 
   /** SIGHUP: load the policy file again; keep the old policy if the new one is invalid. */
@@ -142,6 +212,7 @@ export class Agent implements HealthSource {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.lag.stop();
+    await this.stopProbe();
     await this.dataplane.close();
     const server = this.server;
     this.server = null;
@@ -176,6 +247,16 @@ export class Agent implements HealthSource {
       this.log.error('inspector error (packet dropped as internal_error, or onPolicyDrop threw)', { error: inspectorError });
     }
     this.flushSuppressed();
+    this.logProbeChange();
+  }
+
+  /** Log when the self-probe starts failing /healthz and when it recovers. */
+  private logProbeChange(): void {
+    const failure = this.probe ? this.probe.failure() : null;
+    if ((failure !== null) === this.probeFailureLogged) return;
+    if (failure !== null) this.log.error('data path self-probe failing; /healthz reports 503', { reason: failure });
+    else this.log.info('data path self-probe recovered');
+    this.probeFailureLogged = failure !== null;
   }
 
   private sweep(): void {
@@ -188,6 +269,7 @@ export class Agent implements HealthSource {
   }
 
   private logPolicyDrop(e: PolicyDropEvent): void {
+    if (this.dataplane.inspectingProbe) return; // the probe is exempt from policy, not dropped
     if (!this.log.enabled('info') || !this.dropLogLimiter.take()) return;
     const suppressed = this.dropLogLimiter.takeSuppressed();
     this.log.info('policy drop', suppressed > 0 ? { ...e, suppressed } : { ...e });

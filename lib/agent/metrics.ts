@@ -56,6 +56,13 @@ export function mergeDropCounts(
   return [...merged].map(([reason, count]) => ({ reason, count }));
 }
 
+/** `total - part` per index: the inspector's counts without the self-probe's verdicts. */
+export function subtractCounts(total: ArrayLike<number>, part: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < total.length; i++) out.push(total[i] - (part[i] ?? 0));
+  return out;
+}
+
 export interface DropSample {
   readonly reason: string;
   readonly count: number;
@@ -73,6 +80,18 @@ export interface MetricsSnapshot {
   readonly eventLoopLagSeconds: number;
   readonly draining: boolean;
   readonly healthy: boolean;
+  /** @default - no self-probe metrics */
+  readonly selfProbe?: SelfProbeSnapshot;
+}
+
+/** The data-path self-probe's state (self-probe.ts). */
+export interface SelfProbeSnapshot {
+  readonly results: Readonly<Record<'ok' | 'timeout' | 'mismatch', number>>;
+  /** Infinity before the first correct reply. */
+  readonly lastSuccessAgeSeconds: number;
+  readonly consecutiveFailures: number;
+  /** Probe traffic through the data plane, kept out of the customer counters. */
+  readonly traffic: AgentMetrics;
 }
 
 type MetricType = 'counter' | 'gauge';
@@ -111,6 +130,11 @@ export const METRIC = {
   eventLoopLag: 'gwlb_agent_event_loop_lag_seconds',
   draining: 'gwlb_agent_draining',
   healthy: 'gwlb_agent_healthy',
+  selfProbe: 'gwlb_agent_self_probe_total',
+  selfProbeLastSuccessAge: 'gwlb_agent_self_probe_last_success_age_seconds',
+  selfProbeConsecutiveFailures: 'gwlb_agent_self_probe_consecutive_failures',
+  selfProbePacketsIn: 'gwlb_agent_self_probe_packets_received_total',
+  selfProbePacketsOut: 'gwlb_agent_self_probe_packets_forwarded_total',
 } as const;
 
 function families(s: MetricsSnapshot): Family[] {
@@ -145,6 +169,24 @@ function families(s: MetricsSnapshot): Family[] {
     gauge(METRIC.eventLoopLag, 'Largest recent event loop lag.', s.eventLoopLagSeconds),
     gauge(METRIC.draining, '1 while draining after SIGTERM/SIGINT.', s.draining ? 1 : 0),
     gauge(METRIC.healthy, '1 when /healthz answers 200.', s.healthy ? 1 : 0),
+    ...(s.selfProbe ? selfProbeFamilies(s.selfProbe) : []),
+  ];
+}
+
+function selfProbeFamilies(p: SelfProbeSnapshot): Family[] {
+  const one = (name: string, type: MetricType, help: string, value: number): Family => ({ name, type, help, samples: [{ value }] });
+  return [
+    {
+      name: METRIC.selfProbe,
+      type: 'counter',
+      help: 'Data-path self-probes by result: ok, timeout (no reply in time), mismatch (wrong bytes or ports).',
+      samples: (['ok', 'timeout', 'mismatch'] as const).map((result) => ({ labels: { result }, value: p.results[result] })),
+    },
+    one(METRIC.selfProbeLastSuccessAge, 'gauge', 'Seconds since the last correct self-probe reply (+Inf: none yet).',
+      p.lastSuccessAgeSeconds),
+    one(METRIC.selfProbeConsecutiveFailures, 'gauge', 'Self-probes in a row without a correct reply.', p.consecutiveFailures),
+    one(METRIC.selfProbePacketsIn, 'counter', 'Self-probe packets received (not in packets_received).', p.traffic.packetsIn),
+    one(METRIC.selfProbePacketsOut, 'counter', 'Self-probe replies sent (not in packets_forwarded).', p.traffic.packetsOut),
   ];
 }
 

@@ -19,13 +19,18 @@
  *   native addon (the kernel writes the same IPv4/UDP header for us).
  * - Connected sockets also make each send cheaper (no per-packet address lookup).
  *
+ * Bind address: the listen address, except that with --listen 0.0.0.0 a reply to
+ * a loopback peer (only the self-probe; a GWLB never sends from 127/8) binds
+ * 127.0.0.1, the source the kernel would pick for it anyway. A wildcard bind of
+ * P would collide with the probe's own socket on (127.x, P); see self-probe.ts.
+ *
  * If P cannot be bound (EADDRINUSE: another local socket holds it; EMFILE...),
  * replies for that (address, P) fall back to the listening socket (source port =
  * listening port), are counted in gwlb_agent_reply_ports_not_kept_total, and the
  * bind is retried after FAILED_RETRY_MS. Nothing here throws on a packet.
  */
 import { createSocket, Socket } from 'node:dgram';
-import { ReplyContext, Replier } from './reply-common';
+import { isLoopbackIPv4, ReplyContext, Replier, SendTracker } from './reply-common';
 import { LruList, LruNode } from './reply-lru';
 
 const BINDING = 0;
@@ -38,6 +43,13 @@ export const MAX_PENDING = 256;
 export const FAILED_RETRY_MS = 30_000;
 /** Default size of the socket cache. */
 export const DEFAULT_MAX_REPLY_SOCKETS = 16_384;
+/** Where replies to loopback peers are bound when listening on the wildcard address. */
+export const LOOPBACK_REPLY_ADDRESS = '127.0.0.1';
+
+/** Local address a reply socket for `peer` binds (see the file comment). */
+export function replyBindAddress(listenAddress: string, peer: string): string {
+  return listenAddress === '0.0.0.0' && isLoopbackIPv4(peer) ? LOOPBACK_REPLY_ADDRESS : listenAddress;
+}
 
 class ReplyEntry implements LruNode<ReplyEntry> {
   prev: ReplyEntry | null = null;
@@ -45,6 +57,8 @@ class ReplyEntry implements LruNode<ReplyEntry> {
   state = BINDING;
   socket: Socket | null = null;
   pending: Buffer[] = [];
+  /** The tracker of each pending packet (same index). */
+  pendingSenders: SendTracker[] = [];
   failedAt = 0;
   constructor(
     readonly address: string,
@@ -82,12 +96,12 @@ export class BoundPortReplier implements Replier {
     return this.sockets;
   }
 
-  reply(msg: Buffer, address: string, gwlbPort: number): void {
+  reply(msg: Buffer, address: string, gwlbPort: number, sender: SendTracker): void {
     const ctx = this.ctx;
     if (gwlbPort === ctx.listenPort || this.closed) {
       // The listening socket already sends from the GWLB's source port.
-      if (gwlbPort !== ctx.listenPort) ctx.metrics.portsNotKept++;
-      ctx.sender.sendTo(ctx.main, msg, ctx.listenPort, address);
+      if (gwlbPort !== ctx.listenPort) sender.metrics.portsNotKept++;
+      sender.sendTo(ctx.main, msg, ctx.listenPort, address);
       return;
     }
     let table = this.lastTable;
@@ -103,13 +117,17 @@ export class BoundPortReplier implements Replier {
       this.lru.touch(entry);
     }
     if (entry.state === READY) {
-      ctx.sender.sendConnected(entry.socket as Socket, msg);
+      sender.sendConnected(entry.socket as Socket, msg);
     } else if (entry.state === BINDING) {
-      if (entry.pending.length < MAX_PENDING) entry.pending.push(msg);
-      else ctx.metrics.replyQueueDrops++;
+      if (entry.pending.length < MAX_PENDING) {
+        entry.pending.push(msg);
+        entry.pendingSenders.push(sender);
+      } else {
+        sender.metrics.replyQueueDrops++;
+      }
     } else {
-      ctx.metrics.portsNotKept++;
-      ctx.sender.sendTo(ctx.main, msg, ctx.listenPort, address);
+      sender.metrics.portsNotKept++;
+      sender.sendTo(ctx.main, msg, ctx.listenPort, address);
     }
   }
 
@@ -149,7 +167,8 @@ export class BoundPortReplier implements Replier {
     this.evictBeyondLimit();
     socket.on('error', (err) => this.onSocketError(entry, socket, err));
     try {
-      socket.bind({ port, address: this.ctx.listenAddress, exclusive: true }, () => this.onBound(entry, socket));
+      const bindAddress = replyBindAddress(this.ctx.listenAddress, address);
+      socket.bind({ port, address: bindAddress, exclusive: true }, () => this.onBound(entry, socket));
       socket.unref();
     } catch (err) {
       this.onSocketError(entry, socket, err as Error);
@@ -169,9 +188,8 @@ export class BoundPortReplier implements Replier {
   private onConnected(entry: ReplyEntry, socket: Socket): void {
     if (entry.socket !== socket || entry.state !== BINDING) return;
     entry.state = READY;
-    const pending = entry.pending;
-    entry.pending = [];
-    for (const msg of pending) this.ctx.sender.sendConnected(socket, msg);
+    const { pending, pendingSenders } = this.takePending(entry);
+    for (let i = 0; i < pending.length; i++) pendingSenders[i].sendConnected(socket, pending[i]);
   }
 
   private onSocketError(entry: ReplyEntry, socket: Socket, err: Error): void {
@@ -188,12 +206,18 @@ export class BoundPortReplier implements Replier {
     entry.state = FAILED;
     entry.failedAt = this.now();
     this.closeSocket(entry);
-    const pending = entry.pending;
-    entry.pending = [];
-    for (const msg of pending) {
-      this.ctx.metrics.portsNotKept++;
-      this.ctx.sender.sendTo(this.ctx.main, msg, this.ctx.listenPort, entry.address);
+    const { pending, pendingSenders } = this.takePending(entry);
+    for (let i = 0; i < pending.length; i++) {
+      pendingSenders[i].metrics.portsNotKept++;
+      pendingSenders[i].sendTo(this.ctx.main, pending[i], this.ctx.listenPort, entry.address);
     }
+  }
+
+  private takePending(entry: ReplyEntry): { pending: Buffer[]; pendingSenders: SendTracker[] } {
+    const taken = { pending: entry.pending, pendingSenders: entry.pendingSenders };
+    entry.pending = [];
+    entry.pendingSenders = [];
+    return taken;
   }
 
   private evictBeyondLimit(): void {
@@ -212,10 +236,7 @@ export class BoundPortReplier implements Replier {
   }
 
   private dispose(entry: ReplyEntry): void {
-    if (entry.pending.length > 0) {
-      this.ctx.metrics.replyQueueDrops += entry.pending.length;
-      entry.pending = [];
-    }
+    for (const sender of this.takePending(entry).pendingSenders) sender.metrics.replyQueueDrops++;
     this.closeSocket(entry);
     entry.state = FAILED;
   }

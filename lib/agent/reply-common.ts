@@ -1,6 +1,10 @@
 /**
- * What every reply strategy shares: the Replier interface and the one send
+ * What every reply strategy shares: the Replier interface and the send
  * completion callback that counts packets/bytes out and send errors.
+ *
+ * Each reply names the SendTracker that accounts for it: the data plane passes
+ * the customer tracker for GWLB traffic and the self-probe's tracker for probe
+ * packets, so probes never show up in the customer counters.
  */
 import type { Socket } from 'node:dgram';
 import { AgentMetrics } from './metrics';
@@ -9,9 +13,10 @@ import { AgentMetrics } from './metrics';
 export interface Replier {
   /**
    * Return `msg` unchanged to the GWLB at `address`, which sent it from UDP port
-   * `gwlbPort` to our listening port.
+   * `gwlbPort` to our listening port. `sender` counts the outcome (packets out,
+   * send errors, ports not kept, queue drops) in its metrics.
    */
-  reply(msg: Buffer, address: string, gwlbPort: number): void;
+  reply(msg: Buffer, address: string, gwlbPort: number, sender: SendTracker): void;
   /** Reply sockets currently open (not counting the listening socket). */
   readonly openSockets: number;
   /** Housekeeping from a timer (e.g. retry failed binds). */
@@ -28,7 +33,7 @@ export class SendTracker {
   /** Last send error, for the periodic warning; cleared when logged. */
   lastError: Error | null = null;
 
-  constructor(private readonly metrics: AgentMetrics) {}
+  constructor(readonly metrics: AgentMetrics) {}
 
   readonly onSent = (err: Error | null, bytes?: number): void => {
     if (err) {
@@ -65,14 +70,20 @@ export class SendTracker {
   }
 }
 
+/** True for a dotted-quad IPv4 address in 127.0.0.0/8. No allocation. */
+export function isLoopbackIPv4(address: string): boolean {
+  return address.length >= 9 && address.charCodeAt(0) === 49 /* 1 */ && address.charCodeAt(1) === 50 /* 2 */ &&
+    address.charCodeAt(2) === 55 /* 7 */ && address.charCodeAt(3) === 46 /* . */;
+}
+
 /** Context every replier gets from the data plane. */
 export interface ReplyContext {
   /** The listening socket (bound to listenAddress:listenPort). */
   readonly main: Socket;
   readonly listenAddress: string;
   readonly listenPort: number;
+  /** Socket-level counters (bind failures, socket errors, evictions). */
   readonly metrics: AgentMetrics;
-  readonly sender: SendTracker;
   /** Rate-limited warning sink (never called per packet without limiting). */
   readonly warn: (msg: string, fields: Record<string, unknown>) => void;
 }

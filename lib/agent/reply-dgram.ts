@@ -5,17 +5,17 @@
  * logs a warning about this at startup; every such reply is counted in
  * gwlb_agent_reply_ports_not_kept_total.
  */
-import { ReplyContext, Replier } from './reply-common';
+import { ReplyContext, Replier, SendTracker } from './reply-common';
 
 export class ListenSocketReplier implements Replier {
   readonly openSockets = 0;
 
   constructor(private readonly ctx: ReplyContext) {}
 
-  reply(msg: Buffer, address: string, gwlbPort: number): void {
+  reply(msg: Buffer, address: string, gwlbPort: number, sender: SendTracker): void {
     const ctx = this.ctx;
-    if (gwlbPort !== ctx.listenPort) ctx.metrics.portsNotKept++;
-    ctx.sender.sendTo(ctx.main, msg, ctx.listenPort, address);
+    if (gwlbPort !== ctx.listenPort) sender.metrics.portsNotKept++;
+    sender.sendTo(ctx.main, msg, ctx.listenPort, address);
   }
 
   sweep(): void {

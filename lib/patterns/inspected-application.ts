@@ -186,7 +186,7 @@ export class InspectedApplication extends Construct {
     ports.forEach((port) => this.loadBalancerSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port),
       `HTTP${port === 443 ? 'S' : ''} from the internet`));
     Validations.of(this.loadBalancerSecurityGroup).acknowledge({
-      id: 'AwsSolutions-EC23',
+      id: 'AwsSolutions::AwsSolutions-EC23',
       reason: 'The internet-facing load balancer must accept clients from any address on its listener ports; '
         + 'every such packet is inspected by the Gateway Load Balancer appliances before it arrives',
     });
@@ -319,7 +319,7 @@ export class InspectedApplication extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(bucket).acknowledge({
-      id: 'AwsSolutions-S1',
+      id: 'AwsSolutions::AwsSolutions-S1',
       reason: 'This bucket only receives the load balancer access logs; server access logs for it would need '
         + 'another log bucket with the same finding (or a self-logging loop)',
     });

@@ -3,6 +3,7 @@ import { Construct, DependencyGroup, IDependable } from 'constructs';
 import {
   GatewayLoadBalancerEndpoint, IGatewayLoadBalancerEndpointService, IngressRouteTable, routeSubnetThroughEndpoint,
 } from '../gwlb';
+import { InspectionVpc } from './inspection-vpc';
 import { fail, showAz } from './validation';
 
 /** Properties of {@link InspectionRouting}. */
@@ -67,6 +68,8 @@ export class InspectionRouting extends Construct {
       fail(this, 'protectedSubnets must not be empty');
     }
     const established = new DependencyGroup();
+    // The endpoint service itself (not the whole InspectionVpc): endpoints then wait for its permissions.
+    const service = props.inspectionService instanceof InspectionVpc ? props.inspectionService.endpointService : props.inspectionService;
 
     this.endpoints = props.endpointSubnets.map((subnet, i) => {
       const az = subnet.availabilityZone;
@@ -75,7 +78,7 @@ export class InspectionRouting extends Construct {
       }
       const endpoint = new GatewayLoadBalancerEndpoint(this, `Endpoint${i + 1}`, {
         vpc: props.vpc,
-        service: props.inspectionService,
+        service,
         subnet,
       });
       this.endpointsByZone.set(az, endpoint);

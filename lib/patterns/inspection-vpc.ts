@@ -184,7 +184,7 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
       crossZoneEnabled: props.crossZoneEnabled,
     });
     Validations.of(this.gatewayLoadBalancer.node.defaultChild!).acknowledge({
-      id: 'AwsSolutions-ELB2',
+      id: 'AwsSolutions::AwsSolutions-ELB2',
       reason: 'Gateway Load Balancers have no access logs (a layer-3 pass-through has no requests to log); '
         + 'the VPC flow logs of both VPCs record the inspected flows instead',
     });

@@ -1,8 +1,9 @@
 /**
- * Linux tun device (IFF_TUN | IFF_NO_PI) through the native/tun N-API addon: the addon only opens
- * the device (ioctl TUNSETIFF) and sets MTU/up; packets move through the file descriptor with
- * fs.read (one read at a time on the libuv threadpool, so the event loop never blocks) and
- * fs.writeSync (a tun write never blocks: the kernel takes the packet or fails at once).
+ * Linux tun device (IFF_TUN | IFF_NO_PI) through the native/tun N-API addon: the addon opens the
+ * device non-blocking (ioctl TUNSETIFF), sets MTU/up and waits for readability with poll() on a
+ * threadpool thread (bounded by a timeout, so no thread is parked forever and the process can
+ * exit). Packets move through the file descriptor with fs.readSync until EAGAIN, a batch at a
+ * time, and fs.writeSync (a tun write never blocks: the kernel takes the packet or fails at once).
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +12,7 @@ import * as path from 'node:path';
 interface TunAddon {
   open(name: string): { fd: number; name: string };
   setUp(name: string, mtu: number): void;
+  pollReadable(fd: number, timeoutMs: number, cb: (err: Error | null, readable?: boolean) => void): void;
   close(fd: number): void;
 }
 
@@ -32,6 +34,10 @@ function loadAddon(): TunAddon {
 
 /** Largest packet read from the device. */
 const READ_BUFFER = 65536;
+/** Packets read per turn of the event loop before letting other work run. */
+const READ_BATCH = 64;
+/** Longest a poll() waits on a threadpool thread; also the longest exit waits for it. */
+const POLL_TIMEOUT_MS = 200;
 
 export class TunDevice {
   readonly name: string;
@@ -54,20 +60,37 @@ export class TunDevice {
    * returns: the buffer is reused. `onError` gets read errors (reading goes on after 100 ms).
    */
   startReading(onPacket: (buf: Buffer, length: number) => void, onError: (err: Error) => void): void {
-    const next = (): void => {
+    const wait = (): void => {
       if (this.closed) return;
-      fs.read(this.fd, this.readBuf, 0, READ_BUFFER, null, (err, n) => {
+      this.addon.pollReadable(this.fd, POLL_TIMEOUT_MS, (err, readable) => {
         if (this.closed) return;
         if (err) {
           onError(err);
-          setTimeout(next, 100);
+          setTimeout(wait, 100);
+        } else if (readable) {
+          drain();
+        } else {
+          wait();
+        }
+      });
+    };
+    const drain = (): void => {
+      for (let i = 0; i < READ_BATCH; i++) {
+        if (this.closed) return;
+        let n: number;
+        try {
+          n = fs.readSync(this.fd, this.readBuf, 0, READ_BUFFER, null);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return wait();
+          onError(err as Error);
+          setTimeout(wait, 100);
           return;
         }
         if (n > 0) onPacket(this.readBuf, n);
-        next();
-      });
+      }
+      setImmediate(drain);
     };
-    next();
+    wait();
   }
 
   /** Writes one IP packet; throws on a kernel error (e.g. EINVAL for a malformed packet). */

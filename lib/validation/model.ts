@@ -5,7 +5,7 @@ import {
 } from './model-types';
 import { asString, asStringList, isUnresolved, Resolved, Resolver, Unresolved } from './resolve';
 import { StackTemplate, TemplateInput, toStackTemplates } from './templates';
-import { refTarget, resourceKey, ResourceKey } from './tokens';
+import { refTarget, refToken, resourceKey, ResourceKey } from './tokens';
 
 export * from './model-types';
 
@@ -287,12 +287,12 @@ export class GwlbModel {
 
   /** The explicit route table association of a subnet. */
   subnetAssociation(subnet: SubnetNode): SubnetAssociationNode | undefined {
-    const id = `{{ref:${subnet.meta.key}}}`;
+    const id = refToken(subnet.meta.key);
     return this.subnetAssociations.find((a) => a.subnetId === id);
   }
 
   routesOf(table: RouteTableNode): RouteNode[] {
-    const id = `{{ref:${table.meta.key}}}`;
+    const id = refToken(table.meta.key);
     return this.routes.filter((r) => r.routeTableId === id);
   }
 
@@ -317,17 +317,17 @@ export class GwlbModel {
   }
 
   listenersOf(loadBalancer: LoadBalancerNode): ListenerNode[] {
-    const arn = `{{ref:${loadBalancer.meta.key}}}`;
+    const arn = refToken(loadBalancer.meta.key);
     return this.listeners.filter((l) => l.loadBalancerArn === arn);
   }
 
   rulesOf(listener: ListenerNode): ListenerRuleNode[] {
-    const arn = `{{ref:${listener.meta.key}}}`;
+    const arn = refToken(listener.meta.key);
     return this.listenerRules.filter((r) => r.listenerArn === arn);
   }
 
   asgsRegisteringInto(targetGroup: TargetGroupNode): AutoScalingGroupNode[] {
-    const arn = `{{ref:${targetGroup.meta.key}}}`;
+    const arn = refToken(targetGroup.meta.key);
     return this.autoScalingGroups.filter((g) => g.targetGroupArns.includes(arn));
   }
 }

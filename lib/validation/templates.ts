@@ -84,29 +84,32 @@ export interface TemplateFile {
 
 const NESTED_STACK_TYPE = 'AWS::CloudFormation::Stack';
 const ASSET_PATH_METADATA = 'aws:asset:path';
+const NESTED_TEMPLATE_SUFFIX = '.nested.template.json';
 
 /**
  * Read stack templates from disk, and every nested stack template they create (recursively).
- * Nested templates are found through the `aws:asset:path` metadata that the CDK writes on
- * `AWS::CloudFormation::Stack` resources; they live next to the parent template.
+ * A nested template is found through the `aws:asset:path` metadata of its
+ * `AWS::CloudFormation::Stack` resource (written when asset metadata is enabled, as by the CLI),
+ * else through the asset manifests next to the template: the asset hash appears in TemplateURL.
  */
 export function loadTemplateFiles(files: readonly TemplateFile[]): TemplateInput[] {
   const inputs: TemplateInput[] = [];
+  const assetIndex = new Map<string, Map<string, string>>();
   const load = (file: TemplateFile, parent?: TemplateInput['parent']): void => {
-    const template = JSON.parse(fs.readFileSync(file.templatePath, 'utf-8')) as CfnTemplate;
+    const template = readJson(file.templatePath) as CfnTemplate;
     const index = inputs.length;
     inputs.push({ ...file, template, parent });
+    const dir = path.dirname(file.templatePath);
     for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
-      const assetPath = resource.Type === NESTED_STACK_TYPE ? resource.Metadata?.[ASSET_PATH_METADATA] : undefined;
-      if (typeof assetPath !== 'string') {
+      if (resource.Type !== NESTED_STACK_TYPE) {
         continue;
       }
-      const nestedPath = path.resolve(path.dirname(file.templatePath), assetPath);
-      if (fs.existsSync(nestedPath)) {
+      const nestedFile = nestedTemplateFile(dir, resource, () => nestedAssets(dir, assetIndex));
+      if (nestedFile) {
         const cdkPath = resource.Metadata?.['aws:cdk:path'];
         load({
-          templatePath: nestedPath,
-          stackName: typeof cdkPath === 'string' ? cdkPath.replace(/\.NestedStack\/.*$/, '') : path.basename(nestedPath),
+          templatePath: nestedFile,
+          stackName: typeof cdkPath === 'string' ? cdkPath.replace(/\.NestedStack\/.*$/, '') : path.basename(nestedFile, '.json'),
           region: file.region,
           account: file.account,
         }, { index, logicalId });
@@ -117,4 +120,47 @@ export function loadTemplateFiles(files: readonly TemplateFile[]): TemplateInput
     load(file);
   }
   return inputs;
+}
+
+function nestedTemplateFile(dir: string, resource: CfnResourceJson, assets: () => Map<string, string>): string | undefined {
+  const assetPath = resource.Metadata?.[ASSET_PATH_METADATA];
+  if (typeof assetPath === 'string') {
+    const candidate = path.resolve(dir, assetPath);
+    return fs.existsSync(candidate) ? candidate : undefined;
+  }
+  const url = JSON.stringify(resource.Properties?.TemplateURL ?? '');
+  for (const [hash, file] of assets()) {
+    if (url.includes(hash)) {
+      return file;
+    }
+  }
+  return undefined;
+}
+
+/** asset hash -> nested template file, from the `*.assets.json` manifests of a cloud assembly directory. */
+function nestedAssets(dir: string, cache: Map<string, Map<string, string>>): Map<string, string> {
+  let found = cache.get(dir);
+  if (found) {
+    return found;
+  }
+  found = new Map();
+  cache.set(dir, found);
+  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.assets.json'))) {
+    const manifest = readJson(path.join(dir, name)) as { files?: Record<string, { source?: { path?: string } }> };
+    for (const [hash, asset] of Object.entries(manifest.files ?? {})) {
+      const source = asset.source?.path;
+      if (source?.endsWith(NESTED_TEMPLATE_SUFFIX) && fs.existsSync(path.join(dir, source))) {
+        found.set(hash, path.join(dir, source));
+      }
+    }
+  }
+  return found;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf-8'));
+  } catch (e) {
+    throw new Error(`GwlbPathValidator: cannot read template ${file}: ${(e as Error).message}`);
+  }
 }

@@ -93,9 +93,7 @@ export function describeValue(value: string): string {
   return value.replace(TOKEN, (_whole, body: string) => {
     const az = parseAzToken(`{{${body}}}`);
     if (az) {
-      return az.region === 'AWS::Region'
-        ? `AZ #${az.index} (Fn::GetAZs of the stack region)`
-        : `AZ #${az.index} of ${az.region} (Fn::GetAZs)`;
+      return az.region === 'AWS::Region' ? `GetAZs[${az.index}]` : `GetAZs(${az.region})[${az.index}]`;
     }
     const [kind, rest] = splitOnce(body, ':');
     switch (kind) {
@@ -105,6 +103,8 @@ export function describeValue(value: string): string {
         return `${rest.split('.').slice(1).join('.')}`;
       case 'param':
         return `parameter ${rest.split('.').slice(1).join('.')}`;
+      case 'azid':
+        return `AZ id ${rest}`;
       default:
         return `\${${body}}`;
     }

@@ -4,8 +4,7 @@
  * and the stickiness modes. Runs as root in network namespaces it creates and removes.
  */
 import { Stickiness } from '../../lib/sim/config';
-import { hashString, rendezvous, stickinessKey } from '../../lib/sim/flow-hash';
-import { InnerTuple } from '../../lib/sim/inner';
+import { clientTuple, expectedTarget as expectedAmong } from './helpers/expected';
 import { ADDR, AGENT_HEALTH_PORT, Lab, LabProcess, SimStatus } from './helpers/lab';
 
 const ENI = '2b8ee1d4db0c51c4';
@@ -139,13 +138,8 @@ describe('gwlb-sim with a reflector', () => {
 describe('gwlb-sim stickiness', () => {
   // Each test uses its own client ports: a port just used for the same server is in TIME_WAIT.
   const portsFrom = (base: number): number[] => [1, 2, 3, 4, 5, 6, 7, 8].map((i) => base + i);
-  const hex = (a: string): string => a.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('');
-  const tcpTuple = (clientPort: number): InnerTuple => ({
-    version: 4, protocol: 6, src: hex(ADDR.client), dst: hex(ADDR.server), srcPort: clientPort, dstPort: 8000,
-  });
-  const seeds = [1, 2].map((i) => hashString(`${ADDR.agent(i)}:6081`));
-  const expectedTarget = (t: InnerTuple, mode: Stickiness): string =>
-    `${ADDR.agent(1 + rendezvous(hashString(stickinessKey(t, mode)), [0, 1], seeds))}:6081`;
+  const tcpTuple = (clientPort: number) => clientTuple(6, clientPort, 8000);
+  const expectedTarget = (t: ReturnType<typeof tcpTuple>, mode: Stickiness): string => expectedAmong(t, mode, [1, 2]);
 
   async function flowsByTarget(mode: Stickiness, clientPorts: number[]): Promise<Map<number, string>> {
     await restartSim([1, 2], ['--strict', '--stickiness', mode]);

@@ -172,17 +172,23 @@ describe('gwlb-agent process (bound-port replies)', () => {
     expect((await httpGet(healthPort, '/healthz/extra')).status).toBe(404);
   });
 
-  test('SIGTERM: /healthz turns 503 at once, forwarding continues during the drain, then exit 0', async () => {
-    const started = Date.now();
+  test('SIGTERM: /healthz turns 503 draining, a packet sent during the drain still gets its reply, then exit 0 unprompted', async () => {
     agent.child.kill('SIGTERM');
     await eventually(async () => (await httpGet(healthPort, '/healthz')).status === 503, 1000);
-    const health = await httpGet(healthPort, '/healthz');
-    expect(health.body).toContain('draining');
+    expect((await httpGet(healthPort, '/healthz')).body).toBe('unhealthy: draining\n');
+    expect(await agent.waitForLog('draining')).toMatchObject({ signal: 'SIGTERM', drainSeconds: 2 });
+
+    // Sent after SIGTERM was handled (health is 503), answered while the process still runs.
     const packet = geneve(ipv4Udp({ dstPort: 123 }), 0x99999999);
     await gwlb.send(packet);
-    expect((await gwlb.replies.next()).msg.equals(packet)).toBe(true);
-    const { code } = await agent.exited;
-    expect(code).toBe(0);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    const reply = await gwlb.replies.next();
+    expect(reply.msg.equals(packet)).toBe(true);
+    expect(reply.rinfo.port).toBe(gwlb.sourcePort);
+    expect(agent.child.exitCode).toBeNull();
+    expect(agent.countLogs('stopped')).toBe(0);
+
+    // Nothing else is sent to the process: it ends the drain and exits 0 on its own.
+    expect(await agent.exited).toEqual({ code: 0, signal: null });
+    await eventually(() => agent.countLogs('stopped') === 1, 1000); // stdout may trail the exit event
   });
 });

@@ -24,10 +24,15 @@ describe('evaluateHealth', () => {
     ['the reply socket is closed', { replySocketsOpen: false }, 'reply socket closed'],
     ['sends only fail', { recentSendErrors: 10, recentSendOk: 0 }, 'reply path failing: 10 send errors and no successful send recently'],
     ['the event loop stalls', { eventLoopLagMs: 1500 }, 'event loop stalled: lag 1500 ms > 1000 ms'],
+    ['the self-probe fails', { selfProbeFailure: 'data path self-probe failed: x' }, 'data path self-probe failed: x'],
   ])('unhealthy when %s', (_name, change, reason) => {
     const v = evaluateHealth({ ...HEALTHY, ...change });
     expect(v.healthy).toBe(false);
     expect(v.reasons).toEqual([reason]);
+  });
+
+  test('no self-probe failure (null) stays healthy', () => {
+    expect(evaluateHealth({ ...HEALTHY, selfProbeFailure: null })).toEqual({ healthy: true, reasons: [] });
   });
 
   test('send errors mixed with successes, or below the threshold, stay healthy', () => {

@@ -1,5 +1,6 @@
 import {
   AgentMetrics, escapeLabelValue, formatValue, mergeDropCounts, METRIC, MetricsSnapshot, renderMetrics, runtimeDropCounts,
+  subtractCounts,
 } from '../../../lib/agent/metrics';
 
 function snapshot(over: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
@@ -10,6 +11,9 @@ function snapshot(over: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
   c.bytesOut = 1736;
   c.sendErrors = 1;
   c.portsNotKept = 2;
+  const probeTraffic = new AgentMetrics();
+  probeTraffic.packetsIn = 12;
+  probeTraffic.packetsOut = 11;
   return {
     counters: c,
     drops: [{ reason: 'policy', count: 2 }, { reason: 'truncated', count: 1 }],
@@ -21,6 +25,9 @@ function snapshot(over: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
     eventLoopLagSeconds: 0.012,
     draining: false,
     healthy: true,
+    selfProbe: {
+      results: { ok: 11, timeout: 1, mismatch: 2 }, lastSuccessAgeSeconds: 1.5, consecutiveFailures: 0, traffic: probeTraffic,
+    },
     ...over,
   };
 }
@@ -74,6 +81,24 @@ describe('renderMetrics', () => {
     expect(draining).toContain('\ngwlb_agent_healthy 0\n');
   });
 
+  test('reports the self-probe by result, its last success age and its traffic apart from the customer counters', () => {
+    const text = renderMetrics(snapshot());
+    expect(text).toContain('\ngwlb_agent_self_probe_total{result="ok"} 11\n');
+    expect(text).toContain('\ngwlb_agent_self_probe_total{result="timeout"} 1\n');
+    expect(text).toContain('\ngwlb_agent_self_probe_total{result="mismatch"} 2\n');
+    expect(text).toContain('\ngwlb_agent_self_probe_last_success_age_seconds 1.5\n');
+    expect(text).toContain('\ngwlb_agent_self_probe_consecutive_failures 0\n');
+    expect(text).toContain('\ngwlb_agent_self_probe_packets_received_total 12\n');
+    expect(text).toContain('\ngwlb_agent_self_probe_packets_forwarded_total 11\n');
+    expect(text).toContain('\ngwlb_agent_packets_received_total 10\n');
+    const never = renderMetrics(snapshot({
+      selfProbe: { results: { ok: 0, timeout: 2, mismatch: 0 }, lastSuccessAgeSeconds: Infinity, consecutiveFailures: 2, traffic: new AgentMetrics() },
+    }));
+    expect(never).toContain('\ngwlb_agent_self_probe_last_success_age_seconds +Inf\n');
+    expect(never).toContain('\ngwlb_agent_self_probe_consecutive_failures 2\n');
+    expect(renderMetrics(snapshot({ selfProbe: undefined }))).not.toContain('self_probe');
+  });
+
   test('escapes label values', () => {
     expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
     const text = renderMetrics(snapshot({ drops: [{ reason: 'we"ird\\', count: 1 }] }));
@@ -85,6 +110,12 @@ describe('renderMetrics', () => {
     expect(formatValue(Infinity)).toBe('+Inf');
     expect(formatValue(-Infinity)).toBe('-Inf');
     expect(formatValue(2 ** 53)).toBe('9007199254740992');
+  });
+});
+
+describe('subtractCounts', () => {
+  test('removes the self-probe verdicts from the inspector counts, index by index', () => {
+    expect(subtractCounts(Float64Array.from([10, 5, 7]), Float64Array.from([3, 0, 7]))).toEqual([7, 5, 0]);
   });
 });
 

@@ -40,6 +40,5 @@ export function userDataText(launchTemplate: any): string {
 export function acknowledgedRuleIds(construct: IConstruct): string[] {
   return construct.node.metadata
     .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
-    .flatMap((m) => (Array.isArray(m.data) ? m.data : [m.data]))
-    .map((d: any) => d.id ?? d.ruleId ?? JSON.stringify(d));
+    .flatMap((m) => Object.keys(m.data as Record<string, string>));
 }

@@ -1,0 +1,114 @@
+import { Node } from './model-types';
+
+/** Rule ids, as shown in the validation report and used to acknowledge a finding. */
+export enum RuleId {
+  /** The IGW edge route table sends each inspected subnet's CIDR to a GWLB endpoint in the same AZ. */
+  EDGE_ROUTE_SAME_AZ = 'GWLB-R1-EDGE-ROUTE-SAME-AZ',
+  /** The inspected subnet's default route returns through the endpoint its inbound traffic came from. */
+  RETURN_ROUTE_SYMMETRY = 'GWLB-R2-RETURN-ROUTE-SYMMETRY',
+  /** The endpoint's subnet routes 0.0.0.0/0 to the IGW and never to a GWLB endpoint. */
+  ENDPOINT_SUBNET_EGRESS = 'GWLB-R3-ENDPOINT-SUBNET-EGRESS',
+  /** The endpoint service lists the GWLB under GatewayLoadBalancerArns. */
+  SERVICE_GWLB_ARNS = 'GWLB-R4-SERVICE-GWLB-ARNS',
+  /** Every GWLB listener forwards to a GENEVE:6081 target group. */
+  GENEVE_LISTENER = 'GWLB-R4-GENEVE-LISTENER',
+  /** An Auto Scaling group in at least two AZs registers into each GENEVE target group. */
+  APPLIANCE_MULTI_AZ = 'GWLB-R4-APPLIANCE-MULTI-AZ',
+  /** No AZ has a GWLB node but no appliance while cross-zone load balancing is off. */
+  AZ_APPLIANCE_COVERAGE = 'GWLB-R4-AZ-APPLIANCE-COVERAGE',
+  /** Application targets of an inspected load balancer sit in subnets without a route to an IGW. */
+  APP_TARGETS_PRIVATE = 'GWLB-R5-APP-TARGETS-PRIVATE',
+}
+
+/** Warning ids: a rule could not be evaluated because a value is unknown at synth time. */
+export enum UnresolvedRuleId {
+  R1 = 'GWLB-R1-UNRESOLVED',
+  R2 = 'GWLB-R2-UNRESOLVED',
+  R3 = 'GWLB-R3-UNRESOLVED',
+  R4 = 'GWLB-R4-UNRESOLVED',
+  R5 = 'GWLB-R5-UNRESOLVED',
+}
+
+export enum FindingSeverity {
+  /** A proven routing fault: fails synthesis. */
+  ERROR = 'error',
+  /** The path could not be proven (unresolvable value): reported, does not fail synthesis. */
+  WARNING = 'warning',
+}
+
+export interface FindingResource {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly stackName: string;
+  readonly templatePath?: string;
+  readonly constructPath?: string;
+  /** Where in the resource, e.g. `Properties/DestinationCidrBlock`. */
+  readonly location?: string;
+}
+
+export interface Finding {
+  readonly ruleId: RuleId | UnresolvedRuleId;
+  readonly severity: FindingSeverity;
+  /** The Availability Zone concerned, when there is one (literal or `AZ #i (Fn::GetAZs ...)`). */
+  readonly availabilityZone?: string;
+  readonly message: string;
+  readonly fix: string;
+  readonly resources: FindingResource[];
+}
+
+/** A resource of a finding, optionally with the property at fault. */
+export type Involved = Node | [Node, string];
+
+export interface FindingProps {
+  readonly availabilityZone?: string;
+  readonly message: string;
+  readonly fix: string;
+  readonly resources: ReadonlyArray<Involved | undefined>;
+}
+
+export function violation(ruleId: RuleId, props: FindingProps): Finding {
+  return build(ruleId, FindingSeverity.ERROR, props);
+}
+
+export function unresolved(ruleId: UnresolvedRuleId, props: FindingProps): Finding {
+  return build(ruleId, FindingSeverity.WARNING, props);
+}
+
+function build(ruleId: RuleId | UnresolvedRuleId, severity: FindingSeverity, props: FindingProps): Finding {
+  const resources: FindingResource[] = [];
+  for (const involved of props.resources) {
+    if (!involved) {
+      continue;
+    }
+    const [node, location] = Array.isArray(involved) ? involved : [involved, undefined];
+    if (resources.some((r) => r.logicalId === node.meta.logicalId && r.stackName === node.meta.stackName)) {
+      continue;
+    }
+    resources.push({
+      logicalId: node.meta.logicalId,
+      type: node.meta.type,
+      stackName: node.meta.stackName,
+      templatePath: node.meta.templatePath,
+      constructPath: node.meta.constructPath,
+      location,
+    });
+  }
+  return { ruleId, severity, availabilityZone: props.availabilityZone, message: props.message, fix: props.fix, resources };
+}
+
+/** `Stack/Path/Construct (LogicalId)` or `LogicalId in Stack`. */
+export function describeResource(resource: FindingResource): string {
+  return resource.constructPath ? `${resource.constructPath} (${resource.logicalId})` : `${resource.logicalId} in ${resource.stackName}`;
+}
+
+/** One line of text for a finding, as used in reports and logs. */
+export function formatFinding(finding: Finding): string {
+  const az = finding.availabilityZone ? ` [AZ ${finding.availabilityZone}]` : '';
+  const resources = finding.resources.map(describeResource).join('; ');
+  return `${finding.severity.toUpperCase()} ${finding.ruleId}${az}: ${finding.message} Resources: ${resources}. Fix: ${finding.fix}`;
+}
+
+/** The construct path of a node when known, else its logical id (for messages). */
+export function nameOf(node: Node): string {
+  return node.meta.constructPath ?? node.meta.logicalId;
+}

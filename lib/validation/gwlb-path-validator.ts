@@ -1,0 +1,75 @@
+import {
+  IPolicyValidationContext, IPolicyValidationContextBeta1, IPolicyValidationPlugin, IPolicyValidationPluginBeta1,
+  PolicyValidationPluginReportBeta1, PolicyViolationBeta1,
+} from 'aws-cdk-lib';
+import { describeResource, Finding, FindingSeverity, RuleId, UnresolvedRuleId } from './findings';
+import { TemplateFile } from './templates';
+import { validateTemplateFiles } from './validate';
+
+export interface GwlbPathValidatorProps {
+  /**
+   * Check every internet-facing load balancer of the app. By default only load balancers in VPCs
+   * that have a GWLB endpoint or an IGW edge route table are expected to be inspected.
+   * @default false
+   */
+  readonly inspectAllInternetFacing?: boolean;
+}
+
+/**
+ * A CDK policy-validation plugin that proves the Gateway Load Balancer inspection path of the
+ * whole app at synth time (all stacks, nested stacks and stages):
+ *
+ * ```ts
+ * Validations.of(app).addPlugins(new GwlbPathValidator());
+ * ```
+ *
+ * Routing faults (rules GWLB-R1..R5) are reported with severity `error` and fail synthesis;
+ * values that cannot be resolved at synth time are reported as `warning` (GWLB-Rn-UNRESOLVED).
+ */
+export class GwlbPathValidator implements IPolicyValidationPluginBeta1, IPolicyValidationPlugin {
+  public readonly name = 'GwlbPathValidator';
+  public readonly version = '0.1.0';
+  public readonly ruleIds: string[] = [...Object.values(RuleId), ...Object.values(UnresolvedRuleId)];
+
+  constructor(private readonly props: GwlbPathValidatorProps = {}) {}
+
+  public validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
+    // The stable context also says which region each stack is in; Beta1 only has the paths.
+    const stacks = (context as Partial<IPolicyValidationContext>).stackTemplates;
+    const files: TemplateFile[] = stacks
+      ? stacks.map((s) => ({ templatePath: s.templatePath, stackName: s.stackConstructPath, region: s.region, account: s.accountId }))
+      : context.templatePaths.map((templatePath) => ({ templatePath }));
+    const findings = validateTemplateFiles(files, this.props);
+    return {
+      success: !findings.some((f) => f.severity === FindingSeverity.ERROR),
+      violations: findings.map(toViolation),
+      pluginVersion: this.version,
+      metadata: {
+        errors: String(findings.filter((f) => f.severity === FindingSeverity.ERROR).length),
+        warnings: String(findings.filter((f) => f.severity === FindingSeverity.WARNING).length),
+      },
+    };
+  }
+}
+
+/**
+ * One violation per finding. The first resource is the violating one (acknowledge the rule on its
+ * construct); every involved resource is named in the description.
+ */
+export function toViolation(finding: Finding): PolicyViolationBeta1 {
+  const az = finding.availabilityZone ? `[${finding.availabilityZone}] ` : '';
+  const involved = finding.resources.map(describeResource).join('; ');
+  const primary = finding.resources.find((r) => r.templatePath !== undefined);
+  return {
+    ruleName: finding.ruleId,
+    description: `${finding.ruleId}: ${az}${finding.message} Involved: ${involved}.`,
+    fix: finding.fix,
+    severity: finding.severity,
+    ruleMetadata: finding.availabilityZone ? { availabilityZone: finding.availabilityZone } : undefined,
+    violatingResources: primary ? [{
+      resourceLogicalId: primary.logicalId,
+      templatePath: primary.templatePath!,
+      locations: [primary.location ?? 'Properties'],
+    }] : [],
+  };
+}

@@ -1,0 +1,90 @@
+import { CidrRelation, cidrRelation, parseIpv4Cidr } from './cidr';
+import { GwlbModel } from './model';
+import { EndpointNode, RouteNode, RouteTableNode, SubnetNode, Val } from './model-types';
+import { isUnresolved } from './resolve';
+import { refTarget } from './tokens';
+
+export const DEFAULT_ROUTE = '0.0.0.0/0';
+
+/** The routes that apply to a subnet, or why they cannot be known. */
+export interface SubnetRoutes {
+  /** The explicitly associated route table. @default - none: the VPC main route table (local route only) */
+  readonly table?: RouteTableNode;
+  readonly routes: RouteNode[];
+  /** Set when the routes cannot be known at synth time. */
+  readonly unknown?: string;
+}
+
+/**
+ * The routes of a subnet's route table. A subnet without an explicit association uses the VPC's
+ * main route table; CloudFormation cannot add routes to it, so when the VPC is part of the app the
+ * subnet has only the local route.
+ */
+export function subnetRoutes(model: GwlbModel, subnet: SubnetNode): SubnetRoutes {
+  const association = model.subnetAssociation(subnet);
+  if (association) {
+    const table = model.lookup(model.routeTables, association.routeTableId);
+    return table ? { table, routes: model.routesOf(table) }
+      : { routes: [], unknown: `route table ${String(association.routeTableId)} of ${association.meta.logicalId} is not in the app` };
+  }
+  const vpc = refTarget(subnet.vpcId);
+  if (vpc && model.resources.get(vpc)?.type === 'AWS::EC2::VPC') {
+    return { routes: [] };
+  }
+  return { routes: [], unknown: `${subnet.meta.logicalId} has no explicit route table association and its VPC's main route table is not in the app` };
+}
+
+export function defaultRoute(routes: readonly RouteNode[]): RouteNode | undefined {
+  return routes.find((r) => typeof r.destination === 'string' && cidrRelation(r.destination, DEFAULT_ROUTE) === CidrRelation.EQUAL);
+}
+
+export type EdgeLookup =
+  | { readonly kind: 'no-edge-table' }
+  | { readonly kind: 'no-route'; readonly tables: RouteTableNode[] }
+  | { readonly kind: 'unknown'; readonly reason: string; readonly tables: RouteTableNode[] }
+  | { readonly kind: 'route'; readonly table: RouteTableNode; readonly route: RouteNode; readonly endpoint?: EndpointNode };
+
+/**
+ * The IGW edge route that carries inbound traffic for `subnet`: the most specific route of the
+ * VPC's edge route tables whose destination equals or contains the subnet CIDR.
+ */
+export function edgeRouteFor(model: GwlbModel, subnet: SubnetNode, vpcId: string): EdgeLookup {
+  const tables = model.edgeAssociationsOfVpc(vpcId).map((e) => e.table);
+  if (tables.length === 0) {
+    return { kind: 'no-edge-table' };
+  }
+  const cidr = subnet.cidrBlock;
+  if (typeof cidr !== 'string') {
+    return { kind: 'unknown', tables, reason: `the CIDR of ${subnet.meta.logicalId} is unknown (${isUnresolved(cidr) ? cidr.reason : 'missing'})` };
+  }
+  let best: { table: RouteTableNode; route: RouteNode; prefix: number } | undefined;
+  let unknown: string | undefined;
+  for (const table of tables) {
+    for (const route of model.routesOf(table)) {
+      const destination = route.destination;
+      if (typeof destination !== 'string') {
+        continue;
+      }
+      const relation = cidrRelation(destination, cidr);
+      if (relation === CidrRelation.UNKNOWN) {
+        unknown ??= `cannot compare edge route destination ${destination} (${route.meta.logicalId}) with subnet CIDR ${cidr}`;
+      } else if (relation !== CidrRelation.OTHER) {
+        const prefix = relation === CidrRelation.EQUAL ? 129 : parseIpv4Cidr(destination)?.prefix ?? 0;
+        if (!best || prefix > best.prefix) {
+          best = { table, route, prefix };
+        }
+      }
+    }
+  }
+  if (!best) {
+    return unknown ? { kind: 'unknown', reason: unknown, tables } : { kind: 'no-route', tables };
+  }
+  return { kind: 'route', table: best.table, route: best.route, endpoint: model.lookup(model.endpoints, best.route.target.value) };
+}
+
+/** `the Gateway Load Balancer endpoint GwlbeA` / `internet gateway igw-123` for messages. */
+export function describeTarget(model: GwlbModel, target: { kind: string; value?: Val; resource?: string }): string {
+  const name = target.resource ? model.resources.get(target.resource)?.logicalId : undefined;
+  const value = isUnresolved(target.value) ? `(${target.value.reason})` : target.value;
+  return `${target.kind} ${name ?? value ?? ''}`.trim();
+}

@@ -1,0 +1,149 @@
+import { isUnresolved, Resolver, toStackTemplates, TemplateInput, Unresolved } from '../../lib/validation';
+
+const VPC = { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } };
+const SUBNET = {
+  Type: 'AWS::EC2::Subnet',
+  Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.0.1.0/24', AvailabilityZone: { 'Fn::Select': [1, { 'Fn::GetAZs': '' }] } },
+};
+
+function resolver(inputs: TemplateInput[]): Resolver {
+  return new Resolver(toStackTemplates(inputs));
+}
+
+function one(value: unknown, extra: Record<string, unknown> = {}, input: Partial<TemplateInput> = {}): unknown {
+  return resolver([{ template: { Resources: { Vpc: VPC, Subnet: SUBNET, ...extra } as never }, ...input }]).resolve('S0', value);
+}
+
+describe('Resolver', () => {
+  test('Ref of a resource is a symbolic id naming stack and logical id', () => {
+    expect(one({ Ref: 'Subnet' })).toBe('{{ref:S0.Subnet}}');
+  });
+
+  test('Fn::GetAtt of an id attribute equals the Ref (same resource identity)', () => {
+    expect(one({ 'Fn::GetAtt': ['Subnet', 'SubnetId'] })).toBe(one({ Ref: 'Subnet' }));
+    expect(one({ 'Fn::GetAtt': 'Vpc.VpcId' })).toBe('{{ref:S0.Vpc}}');
+  });
+
+  test('Fn::GetAtt of a mirrored attribute returns the resolved property', () => {
+    expect(one({ 'Fn::GetAtt': ['Subnet', 'CidrBlock'] })).toBe('10.0.1.0/24');
+    expect(one({ 'Fn::GetAtt': ['Subnet', 'AvailabilityZone'] })).toBe('{{az:AWS::Region#1}}');
+  });
+
+  test('Fn::GetAtt of another attribute stays symbolic', () => {
+    expect(one({ 'Fn::GetAtt': ['Vpc', 'DefaultSecurityGroup'] })).toBe('{{att:S0.Vpc.DefaultSecurityGroup}}');
+  });
+
+  test('Fn::Select of Fn::GetAZs is an AZ token of the stack region (symbolic when env-agnostic)', () => {
+    const azs = (region: unknown) => ({ 'Fn::Select': [2, { 'Fn::GetAZs': region }] });
+    expect(one(azs(''))).toBe('{{az:AWS::Region#2}}');
+    expect(one(azs({ Ref: 'AWS::Region' }))).toBe('{{az:AWS::Region#2}}');
+    expect(one(azs(''), {}, { region: 'us-east-2' })).toBe('{{az:us-east-2#2}}');
+    expect(one(azs('ap-south-1'))).toBe('{{az:ap-south-1#2}}');
+  });
+
+  test('Fn::GetAZs on its own is unresolved (unknown length)', () => {
+    expect(isUnresolved(one({ 'Fn::GetAZs': '' }))).toBe(true);
+  });
+
+  test('Fn::Join concatenates resolved parts, pseudo parameters stay symbolic', () => {
+    expect(one({ 'Fn::Join': ['', ['com.amazonaws.vpce.', { Ref: 'AWS::Region' }, '.', { Ref: 'Subnet' }]] }))
+      .toBe('com.amazonaws.vpce.{{AWS::Region}}.{{ref:S0.Subnet}}');
+    expect(one({ 'Fn::Join': ['-', ['a', { Ref: 'AWS::Region' }]] }, {}, { region: 'eu-west-3' })).toBe('a-eu-west-3');
+  });
+
+  test('Fn::Select and Fn::Split of literals', () => {
+    expect(one({ 'Fn::Select': ['1', { 'Fn::Split': [',', 'a,b,c'] }] })).toBe('b');
+  });
+
+  test('Fn::Split of a comma-joined token list splits back; other delimiters on deploy-time values are unresolved', () => {
+    const joined = { 'Fn::Join': [',', [{ Ref: 'Subnet' }, { Ref: 'Vpc' }]] };
+    expect(one({ 'Fn::Split': [',', joined] })).toEqual(['{{ref:S0.Subnet}}', '{{ref:S0.Vpc}}']);
+    expect(isUnresolved(one({ 'Fn::Split': ['/', { Ref: 'Subnet' }] }))).toBe(true);
+  });
+
+  test('Fn::Select out of range is unresolved with the reason', () => {
+    const value = one({ 'Fn::Select': [5, ['a']] }) as Unresolved;
+    expect(value).toBeInstanceOf(Unresolved);
+    expect(value.reason).toMatch(/index 5/);
+  });
+
+  test('Fn::Sub resolves Ref, GetAtt, pseudo parameters, variables and ${!literal}', () => {
+    expect(one({ 'Fn::Sub': ['${Subnet}|${Subnet.CidrBlock}|${AWS::Region}|${X}|${!Keep}', { X: 'x' }] }, {}, { region: 'us-west-2' }))
+      .toBe('{{ref:S0.Subnet}}|10.0.1.0/24|us-west-2|x|${Keep}');
+    expect(isUnresolved(one({ 'Fn::Sub': '${Missing}' }))).toBe(true);
+  });
+
+  test('Fn::Cidr of a literal block computes the blocks; of a deploy-time block yields stable tokens', () => {
+    expect(one({ 'Fn::Cidr': ['10.0.0.0/16', 3, 8] })).toEqual(['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24']);
+    expect(one({ 'Fn::Select': [1, { 'Fn::Cidr': [{ 'Fn::GetAtt': ['Vpc', 'CidrBlock'] }, 2, 12] }] })).toBe('10.0.16.0/20');
+    const symbolic = one({ 'Fn::Cidr': [{ Ref: 'AWS::AccountId' }, 2, 8] }) as string[];
+    expect(symbolic).toHaveLength(2);
+    expect(symbolic[0]).not.toBe(symbolic[1]);
+  });
+
+  test('Fn::FindInMap reads Mappings', () => {
+    const r = resolver([{ template: { Mappings: { M: { k: { v: '10.9.0.0/16' } } }, Resources: {} } }]);
+    expect(r.resolve('S0', { 'Fn::FindInMap': ['M', 'k', 'v'] })).toBe('10.9.0.0/16');
+    expect(isUnresolved(r.resolve('S0', { 'Fn::FindInMap': ['M', 'k', 'nope'] }))).toBe(true);
+  });
+
+  test('Fn::If and other condition functions are unresolved, not guessed', () => {
+    expect(isUnresolved(one({ 'Fn::If': ['C', 'a', 'b'] }))).toBe(true);
+  });
+
+  test('AWS::NoValue removes a list item', () => {
+    expect(one(['a', { Ref: 'AWS::NoValue' }, 'b'])).toEqual(['a', 'b']);
+  });
+
+  test('Ref to a top-level parameter is a symbolic parameter token; to nothing is unresolved', () => {
+    const r = resolver([{ template: { Parameters: { Cidr: { Type: 'String', Default: '10.0.0.0/8' } }, Resources: {} } }]);
+    expect(r.resolve('S0', { Ref: 'Cidr' })).toBe('{{param:S0.Cidr}}');
+    expect((r.resolve('S0', { Ref: 'Nope' }) as Unresolved).reason).toMatch(/Nope/);
+  });
+
+  test('Fn::ImportValue follows Export.Name to the exporting stack', () => {
+    const r = resolver([
+      {
+        template: {
+          Resources: { Service: { Type: 'AWS::EC2::VPCEndpointService', Properties: {} } },
+          Outputs: { Out: { Value: { Ref: 'Service' }, Export: { Name: { 'Fn::Join': [':', ['Sec', 'ServiceRef']] } } } },
+        },
+      },
+      { template: { Resources: {} } },
+    ]);
+    expect(r.resolve('S1', { 'Fn::ImportValue': 'Sec:ServiceRef' })).toBe('{{ref:S0.Service}}');
+    const missing = r.resolve('S1', { 'Fn::ImportValue': 'Other:Thing' }) as Unresolved;
+    expect(missing.reason).toMatch(/Fn::ImportValue 'Other:Thing' matches no Export.Name/);
+  });
+
+  test('nested stacks: parameters come from the parent resource, outputs are read through Fn::GetAtt Outputs.X', () => {
+    const r = resolver([
+      {
+        template: {
+          Resources: {
+            Vpc: VPC,
+            Child: { Type: 'AWS::CloudFormation::Stack', Properties: { Parameters: { VpcParam: { Ref: 'Vpc' } } } },
+          },
+        },
+      },
+      {
+        parent: { index: 0, logicalId: 'Child' },
+        template: {
+          Parameters: { VpcParam: { Type: 'String' } },
+          Resources: { Table: { Type: 'AWS::EC2::RouteTable', Properties: { VpcId: { Ref: 'VpcParam' } } } },
+          Outputs: { TableRef: { Value: { Ref: 'Table' } } },
+        },
+      },
+    ]);
+    expect(r.resolve('S1', { Ref: 'VpcParam' })).toBe('{{ref:S0.Vpc}}');
+    expect(r.resolve('S0', { 'Fn::GetAtt': ['Child', 'Outputs.TableRef'] })).toBe('{{ref:S1.Table}}');
+    expect(isUnresolved(r.resolve('S0', { 'Fn::GetAtt': ['Child', 'Outputs.Nope'] }))).toBe(true);
+  });
+
+  test('a reference cycle ends as unresolved instead of overflowing the stack', () => {
+    const r = resolver([
+      { template: { Resources: {}, Outputs: { A: { Value: { 'Fn::ImportValue': 'b' }, Export: { Name: 'a' } }, B: { Value: { 'Fn::ImportValue': 'a' }, Export: { Name: 'b' } } } } },
+    ]);
+    expect((r.resolve('S0', { 'Fn::ImportValue': 'a' }) as Unresolved).reason).toMatch(/too deep/);
+  });
+});
