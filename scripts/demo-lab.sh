@@ -5,8 +5,11 @@
 #   demo-lab.sh down PREFIX           kill every process inside those namespaces, delete them
 #
 #   client 10.77.1.2 --veth-- 10.77.1.1 [sim] 10.77.2.1 --veth-- 10.77.2.2 server
+#          2001:2:0:1::2           2001:2:0:1::1   2001:2:0:2::1       2001:2:0:2::2
 #                                       [sim] br-tg 10.77.3.1 --veth-- 10.77.3.1N agentN (MTU 9000)
 #
+# Client and server also talk IPv6 (2001:2::/48, the IPv6 benchmarking range); GENEVE between
+# the sim and the agents is IPv4 only, like GWLB's.
 # In the sim namespace, packets forwarded between client and server are routed into the tun
 # device gwlbsim0 by input interface (ip rule iif to-client / iif to-server -> table 100 ->
 # default dev gwlbsim0). gwlb-sim reads them, sends them in GENEVE to an agent on br-tg and
@@ -16,6 +19,7 @@
 set -euo pipefail
 
 NET="${LAB_NET:-10.77}"
+NET6=2001:2:0
 TABLE=100
 TUN=gwlbsim0
 
@@ -71,24 +75,35 @@ up() {
   for ((i = 1; i <= agents; i++)); do ip netns add "$prefix-agent$i"; done
   for ns in $(lab_namespaces "$prefix"); do
     ip -n "$ns" link set lo up
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    # No router advertisements or autoconfiguration noise: addresses are static.
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
+  done
+  for ((i = 1; i <= agents; i++)); do
+    ip netns exec "$prefix-agent$i" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   done
 
   # Router (sim) namespace: forwarding, no reverse-path filter (packets re-enter from the tun).
   ip netns exec "$sim" sysctl -qw net.ipv4.ip_forward=1 \
     net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-    net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0
+    net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0 \
+    net.ipv6.conf.all.forwarding=1
 
   ip link add eth0 netns "$cli" type veth peer name to-client netns "$sim"
   ip link add eth0 netns "$srv" type veth peer name to-server netns "$sim"
   ip -n "$cli" addr add "$NET.1.2/24" dev eth0
   ip -n "$cli" link set eth0 up
   ip -n "$cli" route add default via "$NET.1.1"
+  ip -n "$cli" addr add "$NET6:1::2/64" dev eth0 nodad
+  ip -n "$cli" -6 route add default via "$NET6:1::1"
   ip -n "$srv" addr add "$NET.2.2/24" dev eth0
   ip -n "$srv" link set eth0 up
   ip -n "$srv" route add default via "$NET.2.1"
+  ip -n "$srv" addr add "$NET6:2::2/64" dev eth0 nodad
+  ip -n "$srv" -6 route add default via "$NET6:2::1"
   ip -n "$sim" addr add "$NET.1.1/24" dev to-client
   ip -n "$sim" addr add "$NET.2.1/24" dev to-server
+  ip -n "$sim" addr add "$NET6:1::1/64" dev to-client nodad
+  ip -n "$sim" addr add "$NET6:2::1/64" dev to-server nodad
   ip -n "$sim" link set to-client up
   ip -n "$sim" link set to-server up
 
@@ -112,6 +127,10 @@ up() {
   ip -n "$sim" route add default dev "$TUN" table "$TABLE"
   ip -n "$sim" rule add iif to-client lookup "$TABLE" pref 1000
   ip -n "$sim" rule add iif to-server lookup "$TABLE" pref 1001
+  ip -n "$sim" -6 route add default dev "$TUN" table "$TABLE"
+  # IPv6: global unicast only, so link-local and multicast (neighbour discovery, MLD) stay local.
+  ip -n "$sim" -6 rule add iif to-client to 2000::/3 lookup "$TABLE" pref 1000
+  ip -n "$sim" -6 rule add iif to-server to 2000::/3 lookup "$TABLE" pref 1001
 }
 
 [ $# -ge 2 ] || usage

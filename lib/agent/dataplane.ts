@@ -131,7 +131,11 @@ export class Dataplane {
   private readonly onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
     // One branch for GWLB traffic: its source is never in 127/8.
     if (this.probe !== null && isLoopbackIPv4(rinfo.address) && this.isProbePacket(msg, rinfo.address)) {
-      this.onProbePacket(msg, rinfo);
+      try {
+        this.onProbePacket(msg, rinfo);
+      } catch {
+        this.probeMetrics.internalErrors++; // a bug in the probe must not take the process down
+      }
       return;
     }
     const m = this.metrics;
@@ -183,11 +187,7 @@ export class Dataplane {
       probe.onDropped(verdict);
       return;
     }
-    try {
-      (this.replier as Replier).reply(msg, rinfo.address, rinfo.port, this.probeSender);
-    } catch {
-      pm.internalErrors++;
-    }
+    (this.replier as Replier).reply(msg, rinfo.address, rinfo.port, this.probeSender);
   }
 
   private readonly onSocketError = (err: Error): void => {

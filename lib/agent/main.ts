@@ -82,8 +82,8 @@ export class Agent implements HealthSource {
     try {
       this.server = await startHealthServer(this, c.listen, c.healthPort);
     } catch (err) {
-      await this.stopProbe();
       await this.dataplane.close();
+      await this.stopProbe();
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new Error(`cannot listen for HTTP on ${c.listen}:${c.healthPort}: ${code}`);
     }
@@ -164,7 +164,7 @@ export class Agent implements HealthSource {
     try {
       await probe.start();
     } catch (err) {
-      await this.stopProbe();
+      await this.stopProbe(); // the caller closes the data plane
       throw err;
     }
   }
@@ -212,8 +212,10 @@ export class Agent implements HealthSource {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.lag.stop();
-    await this.stopProbe();
+    // Data plane first: with --listen 0.0.0.0 a probe reply still in flight would otherwise reach
+    // the listening socket after the probe is detached and be treated as customer traffic.
     await this.dataplane.close();
+    await this.stopProbe();
     const server = this.server;
     this.server = null;
     if (server) {

@@ -10,7 +10,8 @@
  * row without a correct reply within `timeoutMs` (default 1 s), failure() returns the reason
  * /healthz reports with 503.
  *
- * Sockets (A = listening port, p = the probe's ephemeral source port, S = 127.0.0.81):
+ * Sockets (A = listening port, p = the probe's ephemeral source port, S = 127.0.0.81, T = where
+ * the probe sends: the listen address, or 127.0.0.1 for the wildcard):
  *
  *   --listen    agent binds  probe sends   to            bound-port reply socket   reply lands on
  *   127.0.0.1   127.0.0.1:A  S:p           127.0.0.1:A   127.0.0.1:p -> S:A        probe receiver S:A
@@ -143,7 +144,6 @@ function describeDifference(got: Buffer, sent: Buffer): string {
 interface PendingProbe {
   readonly seq: number;
   readonly packet: Buffer;
-  readonly sentAt: number;
   readonly resolve: (o: ProbeOutcome) => void;
   readonly done: Promise<ProbeOutcome>;
   readonly timer: NodeJS.Timeout;
@@ -196,15 +196,17 @@ export class SelfProbe implements ProbeEndpoint {
   /** Bind the probe's sockets. Rejects with a message naming the address on failure. */
   async open(): Promise<void> {
     const { source, replyViaListeningSocket } = this.plan;
+    const listenPort = this.opts.listenPort;
+    // Nothing should arrive at the sender (S:p); if something does, it is a reply to the wrong port.
     this.sender = await bindProbeSocket(source, 0, (msg, r) => this.onReply(msg, r.address, r.port, this.senderPort), this.onSocketError);
     this.senderPort = this.sender.address().port;
-    if (!replyViaListeningSocket) {
-      const port = this.opts.listenPort;
-      this.receiver = await bindProbeSocket(source, port, (msg, r) => this.onReply(msg, r.address, r.port, port), this.onSocketError)
-        .catch(async (err) => {
-          await this.close();
-          throw err;
-        });
+    if (replyViaListeningSocket) return; // the data plane passes replies to onReply()
+    try {
+      const onMessage = (msg: Buffer, r: RemoteInfo): void => this.onReply(msg, r.address, r.port, listenPort);
+      this.receiver = await bindProbeSocket(source, listenPort, onMessage, this.onSocketError);
+    } catch (err) {
+      await this.close();
+      throw err;
     }
   }
 
@@ -235,7 +237,7 @@ export class SelfProbe implements ProbeEndpoint {
     const done = new Promise<ProbeOutcome>((r) => (resolve = r));
     const timer = setTimeout(() => this.finish('timeout', this.timeoutDetail()), this.timeoutMs);
     timer.unref();
-    const pending: PendingProbe = { seq, packet, sentAt: this.now(), resolve, done, timer, problem: '' };
+    const pending: PendingProbe = { seq, packet, resolve, done, timer, problem: '' };
     this.pending = pending;
     const onSent = (err: Error | null): void => {
       if (err) pending.problem = `send failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`;
@@ -264,7 +266,10 @@ export class SelfProbe implements ProbeEndpoint {
     return port === this.senderPort && address === this.plan.source;
   }
 
-  /** A probe datagram that came back to the listening socket (--listen 0.0.0.0). */
+  /**
+   * A datagram for the probe that arrived at local port `arrivedAtPort`: from the probe's own
+   * sockets, or from the data plane when it came back to the listening socket (--listen 0.0.0.0).
+   */
   onReply(msg: Buffer, address: string, port: number, arrivedAtPort: number = this.opts.listenPort): void {
     const p = this.pending;
     if (p === null) return; // a late reply of a probe that already timed out

@@ -127,7 +127,7 @@ export class ApplianceFleet extends Construct {
     const subnets = props.vpc.selectSubnets(props.vpcSubnets).subnets;
     this.availabilityZones = distinctAvailabilityZones(subnets);
     if (this.availabilityZones.length < 2) {
-      fail(this, `applianceSubnets must span at least 2 availability zones, got ${this.availabilityZones.length} `
+      fail(this, `applianceSubnets (vpcSubnets) must span at least 2 availability zones, got ${this.availabilityZones.length} `
         + `(${subnets.length} subnet(s)): one zone failing would stop all inspection`);
     }
     if (!Token.isUnresolved(minCapacity) && minCapacity < this.availabilityZones.length) {

@@ -199,6 +199,10 @@ export class InspectedApplication extends Construct {
       dropInvalidHeaderFields: true,
     });
     this.loadBalancer.node.addDependency(this.routing.inspectionEstablished);
+    if (props.accessLogsBucket?.encryptionKey) {
+      fail(this, 'accessLogsBucket must use S3-managed encryption (SSE-S3): load balancers cannot write access logs '
+        + `to a bucket encrypted with a KMS key (${props.accessLogsBucket.node.path})`);
+    }
     this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket();
     enableAccessLogs(this.loadBalancer, this.accessLogsBucket, props.accessLogsPrefix ?? 'alb');
 

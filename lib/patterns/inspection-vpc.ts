@@ -175,8 +175,7 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
     this.vpc = this.resolveVpc(props);
     const selection = props.applianceSubnets
       ?? (props.existingVpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : { subnetGroupName: APPLIANCE_SUBNET_GROUP });
-    this.applianceSubnets = this.vpc.selectSubnets(selection).subnets;
-    this.validateApplianceSubnets();
+    this.applianceSubnets = this.selectApplianceSubnets(selection);
 
     this.gatewayLoadBalancer = new GatewayLoadBalancer(this, 'GatewayLoadBalancer', {
       vpc: this.vpc,
@@ -245,15 +244,22 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
     });
   }
 
-  private validateApplianceSubnets(): void {
+  private selectApplianceSubnets(selection: ec2.SubnetSelection): ec2.ISubnet[] {
+    let subnets: ec2.ISubnet[];
+    try {
+      subnets = this.vpc.selectSubnets(selection).subnets;
+    } catch (e) {
+      fail(this, `applianceSubnets: ${(e as Error).message}`);
+    }
     const seen = new Set<string>();
-    for (const subnet of this.applianceSubnets) {
+    for (const subnet of subnets) {
       if (seen.has(subnet.availabilityZone)) {
         fail(this, `applianceSubnets selected two subnets in availability zone ${showAz(subnet.availabilityZone)}: `
           + 'the Gateway Load Balancer takes one subnet per zone (narrow the selection or use onePerAz: true)');
       }
       seen.add(subnet.availabilityZone);
     }
+    return subnets;
   }
 }
 

@@ -26,6 +26,8 @@ export class SimCounters {
   tunBytes = 0;
   /** Tun packets that were not IPv4/IPv6 (dropped). */
   innerUnparsed = 0;
+  /** Tun packets to or from multicast/broadcast/link-local addresses, never routed to a GWLB (dropped). */
+  linkScoped = 0;
   /** GENEVE datagrams sent to targets. */
   encapSent = 0;
   sendErrors = 0;

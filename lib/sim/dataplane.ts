@@ -12,7 +12,7 @@ import { SimConfig } from './config';
 import { SimCounters, Violation } from './counters';
 import { FlowTable } from './flow-table';
 import { flowKey, hashString, sourcePortFor, stickinessKey } from './flow-hash';
-import { parseInner } from './inner';
+import { isLinkScoped, parseInner } from './inner';
 import { SentLedger } from './ledger';
 import { SimLog } from './log';
 import { Target, TargetGroup, TargetHealth } from './targets';
@@ -21,6 +21,9 @@ import { Target, TargetGroup, TargetHealth } from './targets';
 export interface PacketSink {
   write(buf: Buffer, offset: number, length: number): void;
 }
+
+/** Receive buffer asked for on the reply socket. */
+const REPLY_RECV_BUFFER = 4 * 1024 * 1024;
 
 export class Dataplane {
   readonly counters = new SimCounters();
@@ -69,6 +72,10 @@ export class Dataplane {
     if (typeof tuple === 'string') {
       c.innerUnparsed++;
       this.log.debug('tun packet not forwarded', { reason: tuple });
+      return;
+    }
+    if (isLinkScoped(tuple)) {
+      c.linkScoped++;
       return;
     }
     const now = this.now();
@@ -125,7 +132,7 @@ export class Dataplane {
     if (!this.ledger.take(SentLedger.digest(flow.cookie, msg, hl, msg.length))) {
       note(Violation.INNER_MISMATCH, `${msg.length - hl} inner bytes`);
     }
-    const source = [...flow.allowedTargets].find((t) => t.address === from.address);
+    const source = flow.target.address === from.address ? flow.target : [...flow.allowedTargets].find((t) => t.address === from.address);
     if (!source) note(Violation.WRONG_SOURCE_ADDRESS, `expected ${flow.target.address}`);
     if (from.port !== flow.sourcePort) note(Violation.WRONG_SOURCE_PORT, `expected ${flow.sourcePort}`);
     if (localPort !== this.config.genevePort) note(Violation.WRONG_DESTINATION_PORT, `arrived on ${localPort}`);
@@ -192,7 +199,8 @@ export class Dataplane {
 
   private bind(port: number): Promise<dgram.Socket> {
     return new Promise((resolve, reject) => {
-      const s = dgram.createSocket({ type: 'udp4' });
+      // Every reply of every flow lands here: a large buffer absorbs bursts (capped by net.core.rmem_max).
+      const s = dgram.createSocket({ type: 'udp4', recvBufferSize: REPLY_RECV_BUFFER });
       s.once('error', (err) => reject(new Error(`cannot bind UDP ${this.config.localAddress}:${port}: ${err.message}`)));
       s.bind({ address: this.config.localAddress, port, exclusive: true }, () => {
         s.removeAllListeners('error');

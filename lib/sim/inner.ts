@@ -91,3 +91,16 @@ export function formatAddress(hex: string): string {
   for (let i = 0; i < 32; i += 4) groups.push(parseInt(hex.slice(i, i + 4), 16).toString(16));
   return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
 }
+
+/**
+ * True for packets a GWLB endpoint never gets because they are not routed: IPv4 multicast,
+ * broadcast or link-local (169.254/16), IPv6 multicast or link-local (fe80::/10). The kernel
+ * sends such packets (MLD reports, neighbour discovery) out of the tun device itself.
+ */
+export function isLinkScoped(t: InnerTuple): boolean {
+  if (t.version === 4) {
+    const first = parseInt(t.dst.slice(0, 2), 16);
+    return first >= 224 || t.dst.startsWith('a9fe') || t.src.startsWith('a9fe');
+  }
+  return t.dst.startsWith('ff') || /^fe[89ab]/.test(t.dst) || /^fe[89ab]/.test(t.src);
+}

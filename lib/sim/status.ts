@@ -25,6 +25,7 @@ export function statusSnapshot(config: SimConfig, dp: Dataplane, group: TargetGr
       tunPackets: c.tunPackets,
       tunBytes: c.tunBytes,
       innerUnparsed: c.innerUnparsed,
+      linkScoped: c.linkScoped,
       encapSent: c.encapSent,
       sendErrors: c.sendErrors,
       returned: c.returned,
@@ -78,6 +79,7 @@ export function metricsText(dp: Dataplane, group: TargetGroup): string {
   metric('gwlb_sim_packets_total', 'counter', 'Packets by stage of the sim data path.', [
     ['{stage="tun_read"}', c.tunPackets],
     ['{stage="inner_unparsed"}', c.innerUnparsed],
+    ['{stage="link_scoped"}', c.linkScoped],
     ['{stage="encap_sent"}', c.encapSent],
     ['{stage="send_error"}', c.sendErrors],
     ['{stage="returned"}', c.returned],

@@ -1,5 +1,5 @@
 import { GwlbModel } from './model';
-import { EndpointNode, SubnetNode, Val } from './model-types';
+import { EndpointNode, SubnetNode, ModelValue } from './model-types';
 import { isUnresolved } from './resolve';
 import { describeValue, hasToken, parseAzToken } from './tokens';
 
@@ -8,7 +8,7 @@ import { describeValue, hasToken, parseAzToken } from './tokens';
  * literal names compare literally, `Fn::Select [i, Fn::GetAZs r]` compares by region and index,
  * and anything else (a literal against a symbolic AZ, an unresolved value) is `undefined`.
  */
-export function sameAz(a: Val | undefined, b: Val | undefined): boolean | undefined {
+export function sameAz(a: ModelValue | undefined, b: ModelValue | undefined): boolean | undefined {
   if (typeof a !== 'string' || typeof b !== 'string') {
     return undefined;
   }
@@ -29,7 +29,7 @@ export function sameAz(a: Val | undefined, b: Val | undefined): boolean | undefi
   return undefined;
 }
 
-export function describeAz(az: Val | undefined): string {
+export function describeAz(az: ModelValue | undefined): string {
   if (az === undefined) {
     return 'unknown AZ';
   }
@@ -41,6 +41,6 @@ export function endpointSubnet(model: GwlbModel, endpoint: EndpointNode): Subnet
   return endpoint.subnetIds.length === 1 ? model.lookup(model.subnets, endpoint.subnetIds[0]) : undefined;
 }
 
-export function endpointAz(model: GwlbModel, endpoint: EndpointNode): Val | undefined {
+export function endpointAz(model: GwlbModel, endpoint: EndpointNode): ModelValue | undefined {
   return endpointSubnet(model, endpoint)?.availabilityZone;
 }

@@ -1,4 +1,4 @@
-import { Node } from './model-types';
+import { ModelNode } from './model-types';
 
 /** Rule ids, as shown in the validation report and used to acknowledge a finding. */
 export enum RuleId {
@@ -57,7 +57,7 @@ export interface Finding {
 }
 
 /** A resource of a finding, optionally with the property at fault. */
-export type Involved = Node | [Node, string];
+export type Involved = ModelNode | [ModelNode, string];
 
 export interface FindingProps {
   readonly availabilityZone?: string;
@@ -109,6 +109,6 @@ export function formatFinding(finding: Finding): string {
 }
 
 /** The construct path of a node when known, else its logical id (for messages). */
-export function nameOf(node: Node): string {
+export function nameOf(node: ModelNode): string {
   return node.meta.constructPath ?? node.meta.logicalId;
 }

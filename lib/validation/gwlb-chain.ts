@@ -1,11 +1,11 @@
 import { GwlbModel, isGwlbEndpoint } from './model';
-import { EndpointNode, EndpointServiceNode, LoadBalancerNode, LoadBalancerType, TargetGroupNode } from './model-types';
+import { EndpointNode, EndpointServiceNode, LoadBalancerNode, ElbLoadBalancerType, TargetGroupNode } from './model-types';
 import { isUnresolved } from './resolve';
 import { forwardedTargetGroups, isGeneveTargetGroup, Placement, targetPlacements } from './targets';
 import { describeValue, resourcesIn } from './tokens';
 
 export function isGatewayLoadBalancer(lb: LoadBalancerNode | undefined): boolean {
-  return lb?.lbType === LoadBalancerType.GATEWAY;
+  return lb?.lbType === ElbLoadBalancerType.GATEWAY;
 }
 
 export function gatewayLoadBalancers(model: GwlbModel): LoadBalancerNode[] {

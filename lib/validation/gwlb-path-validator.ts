@@ -53,13 +53,15 @@ export class GwlbPathValidator implements IPolicyValidationPluginBeta1, IPolicyV
 }
 
 /**
- * One violation per finding. The first resource is the violating one (acknowledge the rule on its
- * construct); every involved resource is named in the description.
+ * One violation per finding. The violating resource is the first one with the property at fault
+ * (e.g. the route whose target is wrong), else the first involved resource: acknowledge the rule on
+ * its construct or an ancestor. Every involved resource is named in the description.
  */
 export function toViolation(finding: Finding): PolicyViolationBeta1 {
   const az = finding.availabilityZone ? `[${finding.availabilityZone}] ` : '';
   const involved = finding.resources.map(describeResource).join('; ');
-  const primary = finding.resources.find((r) => r.templatePath !== undefined);
+  const located = finding.resources.filter((r) => r.templatePath !== undefined);
+  const primary = located.find((r) => r.location !== undefined) ?? located[0];
   return {
     ruleName: finding.ruleId,
     description: `${finding.ruleId}: ${az}${finding.message} Involved: ${involved}.`,

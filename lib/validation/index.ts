@@ -1,14 +1,14 @@
-export * from './findings';
-export * from './model';
-export * from './resolve';
-export * from './tokens';
-export * from './templates';
-export * from './scope';
-export * from './paths';
-export * from './az';
-export * from './cidr';
-export * from './targets';
-export * from './gwlb-chain';
-export * from './rules';
-export * from './validate';
-export * from './gwlb-path-validator';
+// Public API of the GWLB path validator. Helpers (resolver, tokens, paths, ...) stay internal.
+export { GwlbPathValidator } from './gwlb-path-validator';
+export type { GwlbPathValidatorProps } from './gwlb-path-validator';
+export { validateModel, validateTemplateFiles, validateTemplates } from './validate';
+export type { ValidateOptions } from './validate';
+export { FindingSeverity, formatFinding, RuleId, UnresolvedRuleId } from './findings';
+export type { Finding, FindingResource } from './findings';
+export { loadTemplateFiles } from './templates';
+export type { CfnTemplate, TemplateFile, TemplateInput } from './templates';
+export { GwlbModel } from './model';
+export * from './model-types';
+export { GWLB_PATH_RULES } from './rules';
+export type { GwlbRule, RuleContext } from './rules';
+export type { GwlbRuleOptions } from './scope';

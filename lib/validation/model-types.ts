@@ -2,7 +2,7 @@ import { Unresolved } from './resolve';
 import { ResourceKey } from './tokens';
 
 /** A resolved scalar: a (possibly symbolic) string, or why it could not be resolved. */
-export type Val = string | Unresolved;
+export type ModelValue = string | Unresolved;
 
 /** Where a resource comes from, for findings. */
 export interface ResourceMeta {
@@ -15,33 +15,33 @@ export interface ResourceMeta {
   readonly constructPath?: string;
 }
 
-export interface Node {
+export interface ModelNode {
   readonly meta: ResourceMeta;
 }
 
-export interface SubnetNode extends Node {
-  readonly vpcId?: Val;
-  readonly availabilityZone?: Val;
-  readonly cidrBlock?: Val;
+export interface SubnetNode extends ModelNode {
+  readonly vpcId?: ModelValue;
+  readonly availabilityZone?: ModelValue;
+  readonly cidrBlock?: ModelValue;
 }
 
-export interface RouteTableNode extends Node {
-  readonly vpcId?: Val;
+export interface RouteTableNode extends ModelNode {
+  readonly vpcId?: ModelValue;
 }
 
-export interface SubnetAssociationNode extends Node {
-  readonly subnetId?: Val;
-  readonly routeTableId?: Val;
+export interface SubnetAssociationNode extends ModelNode {
+  readonly subnetId?: ModelValue;
+  readonly routeTableId?: ModelValue;
 }
 
-export interface GatewayAssociationNode extends Node {
-  readonly gatewayId?: Val;
-  readonly routeTableId?: Val;
+export interface GatewayAssociationNode extends ModelNode {
+  readonly gatewayId?: ModelValue;
+  readonly routeTableId?: ModelValue;
 }
 
-export interface InternetGatewayAttachmentNode extends Node {
-  readonly vpcId?: Val;
-  readonly internetGatewayId?: Val;
+export interface InternetGatewayAttachmentNode extends ModelNode {
+  readonly vpcId?: ModelValue;
+  readonly internetGatewayId?: ModelValue;
 }
 
 export enum RouteTargetKind {
@@ -59,84 +59,84 @@ export enum RouteTargetKind {
 export interface RouteTarget {
   /** The CfnRoute property holding the target, e.g. `VpcEndpointId`. */
   readonly property: string;
-  readonly value?: Val;
+  readonly value?: ModelValue;
   readonly kind: RouteTargetKind;
   /** The resource targeted when it is in the app. */
   readonly resource?: ResourceKey;
 }
 
-export interface RouteNode extends Node {
-  readonly routeTableId?: Val;
+export interface RouteNode extends ModelNode {
+  readonly routeTableId?: ModelValue;
   /** DestinationCidrBlock (IPv4). */
-  readonly destination?: Val;
+  readonly destination?: ModelValue;
   readonly target: RouteTarget;
 }
 
-export enum EndpointType {
+export enum VpcEndpointType {
   GATEWAY_LOAD_BALANCER = 'GatewayLoadBalancer',
 }
 
-export interface EndpointNode extends Node {
-  readonly endpointType?: Val;
-  readonly serviceName?: Val;
-  readonly vpcId?: Val;
-  readonly subnetIds: Val[];
+export interface EndpointNode extends ModelNode {
+  readonly endpointType?: ModelValue;
+  readonly serviceName?: ModelValue;
+  readonly vpcId?: ModelValue;
+  readonly subnetIds: ModelValue[];
 }
 
-export interface EndpointServiceNode extends Node {
-  readonly gatewayLoadBalancerArns: Val[];
-  readonly networkLoadBalancerArns: Val[];
+export interface EndpointServiceNode extends ModelNode {
+  readonly gatewayLoadBalancerArns: ModelValue[];
+  readonly networkLoadBalancerArns: ModelValue[];
 }
 
-export enum LoadBalancerType {
+export enum ElbLoadBalancerType {
   APPLICATION = 'application',
   NETWORK = 'network',
   GATEWAY = 'gateway',
 }
 
-export interface LoadBalancerNode extends Node {
+export interface LoadBalancerNode extends ModelNode {
   /** `Type` (CloudFormation default `application`). */
-  readonly lbType: Val;
+  readonly lbType: ModelValue;
   /** `Scheme` (CloudFormation default `internet-facing`; absent for gateway). */
-  readonly scheme: Val;
+  readonly scheme: ModelValue;
   /** `Subnets` and `SubnetMappings[].SubnetId`. */
-  readonly subnetIds: Val[];
+  readonly subnetIds: ModelValue[];
   /** `load_balancing.cross_zone.enabled` (default false). */
   readonly crossZoneEnabled: boolean | Unresolved;
 }
 
-export interface ListenerNode extends Node {
-  readonly loadBalancerArn?: Val;
+export interface ListenerNode extends ModelNode {
+  readonly loadBalancerArn?: ModelValue;
   /** Target groups of `forward` default actions (TargetGroupArn and ForwardConfig). */
-  readonly forwardTargetGroupArns: Val[];
+  readonly forwardTargetGroupArns: ModelValue[];
 }
 
-export interface ListenerRuleNode extends Node {
-  readonly listenerArn?: Val;
-  readonly forwardTargetGroupArns: Val[];
+export interface ListenerRuleNode extends ModelNode {
+  readonly listenerArn?: ModelValue;
+  readonly forwardTargetGroupArns: ModelValue[];
 }
 
 export interface StaticTarget {
-  readonly id: Val;
-  readonly availabilityZone?: Val;
+  readonly id: ModelValue;
+  readonly availabilityZone?: ModelValue;
 }
 
-export interface TargetGroupNode extends Node {
-  readonly protocol?: Val;
-  readonly port?: Val;
-  readonly targetType?: Val;
-  readonly vpcId?: Val;
+export interface TargetGroupNode extends ModelNode {
+  readonly protocol?: ModelValue;
+  readonly port?: ModelValue;
+  readonly targetType?: ModelValue;
+  readonly vpcId?: ModelValue;
   readonly targets: StaticTarget[];
 }
 
-export interface AutoScalingGroupNode extends Node {
-  readonly targetGroupArns: Val[];
+export interface AutoScalingGroupNode extends ModelNode {
+  readonly targetGroupArns: ModelValue[];
   /** `VPCZoneIdentifier`. */
-  readonly subnetIds: Val[];
-  readonly availabilityZones: Val[];
+  readonly subnetIds: ModelValue[];
+  readonly availabilityZones: ModelValue[];
 }
 
-export interface InstanceNode extends Node {
-  readonly subnetId?: Val;
-  readonly availabilityZone?: Val;
+export interface InstanceNode extends ModelNode {
+  readonly subnetId?: ModelValue;
+  readonly availabilityZone?: ModelValue;
 }

@@ -1,13 +1,12 @@
 import {
-  AutoScalingGroupNode, EndpointNode, EndpointServiceNode, EndpointType, GatewayAssociationNode, InstanceNode,
+  AutoScalingGroupNode, EndpointNode, EndpointServiceNode, VpcEndpointType, GatewayAssociationNode, InstanceNode,
   InternetGatewayAttachmentNode, ListenerNode, ListenerRuleNode, LoadBalancerNode, ResourceMeta, RouteNode,
-  RouteTableNode, RouteTarget, RouteTargetKind, StaticTarget, SubnetAssociationNode, SubnetNode, TargetGroupNode, Val,
+  RouteTableNode, RouteTarget, RouteTargetKind, StaticTarget, SubnetAssociationNode, SubnetNode, TargetGroupNode, ModelValue,
 } from './model-types';
 import { asString, asStringList, isUnresolved, Resolved, Resolver, Unresolved } from './resolve';
 import { StackTemplate, TemplateInput, toStackTemplates } from './templates';
 import { refTarget, refToken, resourceKey, ResourceKey } from './tokens';
 
-export * from './model-types';
 
 const CROSS_ZONE_ATTRIBUTE = 'load_balancing.cross_zone.enabled';
 
@@ -46,6 +45,7 @@ export class GwlbModel {
   readonly instances = new Map<ResourceKey, InstanceNode>();
   /** Every resource of the app, including types the model does not interpret. */
   readonly resources = new Map<ResourceKey, ResourceMeta>();
+  private routesByTable?: Map<ResourceKey, RouteNode[]>;
 
   constructor(readonly stacks: readonly StackTemplate[]) {
     this.resolver = new Resolver(stacks);
@@ -138,16 +138,9 @@ export class GwlbModel {
           availabilityZones: list(p.AvailabilityZones),
         });
         break;
-      case 'AWS::EC2::Instance': {
-        const primary = (this.resolve(meta, p.NetworkInterfaces) as Resolved[] | undefined)?.find?.(
-          (ni) => ni && typeof ni === 'object' && !isUnresolved(ni) && String((ni as Record<string, Resolved>).DeviceIndex) === '0',
-        ) as Record<string, Resolved> | undefined;
-        this.instances.set(meta.key, {
-          meta, subnetId: p.SubnetId !== undefined ? val(p.SubnetId) : asVal(primary?.SubnetId),
-          availabilityZone: p.AvailabilityZone !== undefined ? val(p.AvailabilityZone) : undefined,
-        });
+      case 'AWS::EC2::Instance':
+        this.instances.set(meta.key, this.instance(meta, p));
         break;
-      }
       default:
         break;
     }
@@ -155,7 +148,7 @@ export class GwlbModel {
 
   private loadBalancer(meta: ResourceMeta, p: Record<string, unknown>): LoadBalancerNode {
     const mappings = this.resolve(meta, p.SubnetMappings);
-    const mapped: Val[] = isUnresolved(mappings) ? [mappings]
+    const mapped: ModelValue[] = isUnresolved(mappings) ? [mappings]
       : Array.isArray(mappings) ? mappings.map((m) => asVal((m as Record<string, Resolved> | null)?.SubnetId) ?? new Unresolved('SubnetMapping without SubnetId')) : [];
     const attributes = this.resolve(meta, p.LoadBalancerAttributes);
     let crossZone: boolean | Unresolved = false;
@@ -176,12 +169,23 @@ export class GwlbModel {
     };
   }
 
-  private forwards(meta: ResourceMeta, actions: unknown): Val[] {
+  /** An instance's subnet: SubnetId, else the subnet of its primary (DeviceIndex 0) network interface. */
+  private instance(meta: ResourceMeta, p: Record<string, unknown>): InstanceNode {
+    let subnetId = this.val(meta, p.SubnetId);
+    if (subnetId === undefined) {
+      const interfaces = this.resolve(meta, p.NetworkInterfaces);
+      const primary = (Array.isArray(interfaces) ? interfaces : []).find((ni) => String((ni as Record<string, Resolved> | null)?.DeviceIndex) === '0');
+      subnetId = asVal((primary as Record<string, Resolved> | undefined)?.SubnetId);
+    }
+    return { meta, subnetId, availabilityZone: this.val(meta, p.AvailabilityZone) };
+  }
+
+  private forwards(meta: ResourceMeta, actions: unknown): ModelValue[] {
     const resolved = this.resolve(meta, actions);
     if (isUnresolved(resolved)) {
       return [resolved];
     }
-    const out: Val[] = [];
+    const out: ModelValue[] = [];
     for (const action of Array.isArray(resolved) ? resolved : []) {
       const a = (action ?? {}) as Record<string, Resolved>;
       if (isUnresolved(action)) {
@@ -253,7 +257,7 @@ export class GwlbModel {
     }
   }
 
-  private azId(value: Val | undefined): Val | undefined {
+  private azId(value: ModelValue | undefined): ModelValue | undefined {
     return typeof value === 'string' ? `{{azid:${value}}}` : value;
   }
 
@@ -261,11 +265,11 @@ export class GwlbModel {
     return this.resolver.resolve(meta.key.slice(0, meta.key.indexOf('.')), value);
   }
 
-  private val(meta: ResourceMeta, value: unknown): Val | undefined {
+  private val(meta: ResourceMeta, value: unknown): ModelValue | undefined {
     return value === undefined ? undefined : asVal(this.resolve(meta, value));
   }
 
-  private list(meta: ResourceMeta, value: unknown): Val[] {
+  private list(meta: ResourceMeta, value: unknown): ModelValue[] {
     if (value === undefined) {
       return [];
     }
@@ -280,7 +284,7 @@ export class GwlbModel {
   // ---- lookups (pure queries used by the rules) ----
 
   /** The node a resolved id names, if it is a resource of this app held in `map`. */
-  lookup<T>(map: Map<ResourceKey, T>, id: Val | undefined): T | undefined {
+  lookup<T>(map: Map<ResourceKey, T>, id: ModelValue | undefined): T | undefined {
     const key = refTarget(id);
     return key ? map.get(key) : undefined;
   }
@@ -292,8 +296,16 @@ export class GwlbModel {
   }
 
   routesOf(table: RouteTableNode): RouteNode[] {
-    const id = refToken(table.meta.key);
-    return this.routes.filter((r) => r.routeTableId === id);
+    if (!this.routesByTable) {
+      this.routesByTable = new Map();
+      for (const route of this.routes) {
+        const key = refTarget(route.routeTableId);
+        if (key) {
+          this.routesByTable.set(key, [...this.routesByTable.get(key) ?? [], route]);
+        }
+      }
+    }
+    return this.routesByTable.get(table.meta.key) ?? [];
   }
 
   /** Route tables associated with an internet gateway (edge associations) in the VPC. */
@@ -308,7 +320,7 @@ export class GwlbModel {
     return out;
   }
 
-  isInternetGateway(id: Val | undefined): boolean {
+  isInternetGateway(id: ModelValue | undefined): boolean {
     if (typeof id !== 'string') {
       return false;
     }
@@ -333,10 +345,10 @@ export class GwlbModel {
 }
 
 export function isGwlbEndpoint(endpoint: EndpointNode): boolean {
-  return endpoint.endpointType === EndpointType.GATEWAY_LOAD_BALANCER;
+  return endpoint.endpointType === VpcEndpointType.GATEWAY_LOAD_BALANCER;
 }
 
-function asVal(value: Resolved): Val | undefined {
+function asVal(value: Resolved): ModelValue | undefined {
   const s = asString(value);
   return s === undefined && value !== undefined && value !== null ? new Unresolved(`expected a string, got ${JSON.stringify(value)}`) : s;
 }

@@ -1,6 +1,6 @@
 import { CidrRelation, cidrRelation, parseIpv4Cidr } from './cidr';
 import { GwlbModel } from './model';
-import { EndpointNode, RouteNode, RouteTableNode, SubnetNode, Val } from './model-types';
+import { EndpointNode, RouteNode, RouteTableNode, SubnetNode, ModelValue } from './model-types';
 import { isUnresolved } from './resolve';
 import { refTarget } from './tokens';
 
@@ -83,7 +83,7 @@ export function edgeRouteFor(model: GwlbModel, subnet: SubnetNode, vpcId: string
 }
 
 /** `the Gateway Load Balancer endpoint GwlbeA` / `internet gateway igw-123` for messages. */
-export function describeTarget(model: GwlbModel, target: { kind: string; value?: Val; resource?: string }): string {
+export function describeTarget(model: GwlbModel, target: { kind: string; value?: ModelValue; resource?: string }): string {
   const name = target.resource ? model.resources.get(target.resource)?.logicalId : undefined;
   const value = isUnresolved(target.value) ? `(${target.value.reason})` : target.value;
   return `${target.kind} ${name ?? value ?? ''}`.trim();

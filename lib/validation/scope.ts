@@ -1,10 +1,10 @@
 import { CidrRelation, cidrRelation } from './cidr';
 import { GwlbModel, isGwlbEndpoint } from './model';
-import { EndpointNode, LoadBalancerNode, LoadBalancerType, RouteNode, RouteTargetKind, SubnetNode, Val } from './model-types';
+import { EndpointNode, LoadBalancerNode, ElbLoadBalancerType, RouteNode, RouteTargetKind, SubnetNode, ModelValue } from './model-types';
 import { isUnresolved } from './resolve';
 
 /** Options shared by all rules. */
-export interface RuleOptions {
+export interface GwlbRuleOptions {
   /**
    * Check every internet-facing load balancer of the app, not only those in VPCs that have a
    * GWLB endpoint or an IGW edge route table.
@@ -24,7 +24,7 @@ export interface InspectedSubnet {
 /** A load balancer subnet reference that could not be followed. */
 export interface UnresolvedSubnetRef {
   readonly loadBalancer: LoadBalancerNode;
-  readonly subnetId: Val;
+  readonly subnetId: ModelValue;
 }
 
 export interface InspectionScope {
@@ -37,14 +37,14 @@ export interface InspectionScope {
 }
 
 export function isInternetFacing(lb: LoadBalancerNode): boolean {
-  return (lb.lbType === LoadBalancerType.APPLICATION || lb.lbType === LoadBalancerType.NETWORK) && lb.scheme === 'internet-facing';
+  return (lb.lbType === ElbLoadBalancerType.APPLICATION || lb.lbType === ElbLoadBalancerType.NETWORK) && lb.scheme === 'internet-facing';
 }
 
 /**
  * The packet-path entry points: subnets of internet-facing load balancers and subnets that an IGW
  * edge route table routes to, in every VPC that has a GWLB endpoint or an IGW edge route table.
  */
-export function inspectionScope(model: GwlbModel, options: RuleOptions = {}): InspectionScope {
+export function inspectionScope(model: GwlbModel, options: GwlbRuleOptions = {}): InspectionScope {
   const vpcIds = new Set<string>();
   for (const endpoint of model.endpoints.values()) {
     if (isGwlbEndpoint(endpoint) && typeof endpoint.vpcId === 'string') {

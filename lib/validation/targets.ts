@@ -1,6 +1,6 @@
 import { ipInCidr } from './cidr';
 import { GwlbModel } from './model';
-import { AutoScalingGroupNode, ListenerNode, LoadBalancerNode, Node, SubnetNode, TargetGroupNode, Val } from './model-types';
+import { AutoScalingGroupNode, ListenerNode, LoadBalancerNode, ModelNode, SubnetNode, TargetGroupNode, ModelValue } from './model-types';
 import { isUnresolved } from './resolve';
 import { describeValue, hasToken, refTarget } from './tokens';
 
@@ -10,16 +10,16 @@ export const GENEVE_PORT = '6081';
 /** Where one target (an ASG subnet, an instance, an IP) of a target group sits. */
 export interface Placement {
   /** The ASG or the target group (static target) that places it. */
-  readonly via: Node;
+  readonly via: ModelNode;
   readonly subnet?: SubnetNode;
-  readonly availabilityZone?: Val;
+  readonly availabilityZone?: ModelValue;
   /** Why the subnet/AZ is unknown. */
   readonly unknown?: string;
 }
 
 export interface TargetGroupRef {
   readonly targetGroup?: TargetGroupNode;
-  readonly arn: Val;
+  readonly arn: ModelValue;
   readonly listener: ListenerNode;
 }
 
@@ -63,7 +63,7 @@ export function targetPlacements(model: GwlbModel, tg: TargetGroupNode): { asgs:
   return { asgs, placements };
 }
 
-function subnetPlacement(model: GwlbModel, via: Node, subnetId: Val | undefined): Placement {
+function subnetPlacement(model: GwlbModel, via: ModelNode, subnetId: ModelValue | undefined): Placement {
   const subnet = model.lookup(model.subnets, subnetId);
   if (subnet) {
     return { via, subnet, availabilityZone: subnet.availabilityZone };
@@ -72,7 +72,7 @@ function subnetPlacement(model: GwlbModel, via: Node, subnetId: Val | undefined)
   return { via, unknown: reason };
 }
 
-function staticPlacement(model: GwlbModel, tg: TargetGroupNode, id: Val, az: Val | undefined): Placement {
+function staticPlacement(model: GwlbModel, tg: TargetGroupNode, id: ModelValue, az: ModelValue | undefined): Placement {
   if (isUnresolved(id)) {
     return { via: tg, unknown: id.reason };
   }

@@ -1,10 +1,10 @@
 import { Finding, FindingSeverity } from './findings';
 import { GwlbModel } from './model';
 import { GWLB_PATH_RULES, GwlbRule } from './rules';
-import { inspectionScope, RuleOptions } from './scope';
+import { inspectionScope, GwlbRuleOptions } from './scope';
 import { loadTemplateFiles, TemplateFile, TemplateInput } from './templates';
 
-export interface ValidateOptions extends RuleOptions {
+export interface ValidateOptions extends GwlbRuleOptions {
   /**
    * The rules to run.
    * @default GWLB_PATH_RULES (all)

@@ -52,6 +52,16 @@ describe('traffic through gwlb-sim and gwlb-agent', () => {
     expect(flow).toMatchObject({ serverPort: 9000, packetsSent: 2, packetsReturned: 2 });
   });
 
+  test('IPv6 HTTP and UDP pass through too (inner IPv6, outer IPv4), and the port rule applies to IPv6', async () => {
+    const res = await lab.fetch('/hello', { ipv6: true });
+    expect(res.code).toBe(0);
+    expect(res.body.toString()).toBe('hello from server 8000\n');
+    expect(await lab.udp('hello-udp6', 3000, 0, true)).toBe('echo:hello-udp6');
+    expect((await lab.fetch('/hello', { ipv6: true, port: 8081, maxTimeS: 2 })).code).toBe(28);
+    const flows = (await lab.simStatus()).flows.filter((f) => f.flow.includes('[2001:2:0:1::2]'));
+    expect(flows.map((f) => f.serverPort).sort()).toEqual([8000, 8081, 9000]);
+  });
+
   test('a 1 MB transfer arrives intact (sha256)', async () => {
     const res = await lab.fetch('/bytes/1048576', { maxTimeS: 30 });
     expect(res.code).toBe(0);

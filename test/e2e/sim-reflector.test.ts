@@ -70,6 +70,23 @@ describe('gwlb-sim with a reflector', () => {
     expect(sum(status.violations)).toBe(0);
   });
 
+  test('carries IPv6 inner packets over IPv4 GENEVE with protocol type 0x86DD', async () => {
+    await restartReflector(1, 'good');
+    await restartSim([1], ['--strict']);
+    expect((await lab.fetch('/hello', { ipv6: true })).body.toString()).toBe('hello from server 8000\n');
+    expect(await lab.udp('ping-6', 3000, 0, true)).toBe('echo:ping-6');
+    const status = await lab.simStatus();
+    const flows = status.flows.map((f) => f.flow);
+    expect(flows).toHaveLength(2);
+    expect(flows).toContainEqual(expect.stringMatching(/^6 \[2001:2:0:1::2\]:\d+ > \[2001:2:0:2::2\]:8000$/));
+    expect(flows).toContainEqual(expect.stringMatching(/^17 \[2001:2:0:1::2\]:\d+ > \[2001:2:0:2::2\]:9000$/));
+    const headers = Object.keys((await reflectorStats(1)).headers);
+    expect(headers).toHaveLength(2);
+    for (const h of headers) expect(h.startsWith('080086dd00000000')).toBe(true);
+    expect(status.counters.delivered).toBe(status.counters.encapSent);
+    expect(sum(status.violations)).toBe(0);
+  });
+
   test('gives every new 5-tuple its own flow cookie and keeps it for the whole flow', async () => {
     await restartReflector(1, 'good');
     await restartSim([1], ['--strict']);

@@ -51,10 +51,14 @@ describe('two agents behind gwlb-sim', () => {
     expect(flow.target).toBe(expectedTarget(clientTuple(6, port, 8000), Stickiness.FIVE_TUPLE, [1, 2]));
     expect(Object.keys(flow.returnedFrom)).toEqual([flow.target.split(':')[0]]);
     expect(flow.packetsReturned).toBe(flow.packetsSent);
-    // The agents' own counters: all of the flow's packets at one agent, none at the other.
+    // The agents' own counters: the flow's packets at one agent (all, unless a UDP buffer
+    // overflowed on the way there), none at the other.
     const chosen = flow.target.startsWith(`${ADDR.agent(1)}:`) ? 1 : 2;
     const other = 3 - chosen;
-    expect((await received(chosen)) - before[chosen - 1]).toBe(flow.packetsSent);
+    const atChosen = (await received(chosen)) - before[chosen - 1];
+    expect(atChosen).toBeGreaterThanOrEqual(flow.packetsReturned);
+    expect(atChosen).toBeLessThanOrEqual(flow.packetsSent);
+    expect(flow.packetsSent).toBeGreaterThan(200); // 300 kB: a few hundred segments and acks
     expect((await received(other)) - before[other - 1]).toBe(0);
   });
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { AGENT_BUNDLE_FILE_NAME, AgentAsset, bundleAgent } from '../../lib/patterns';
 
 describe('agent bundle', () => {
@@ -36,6 +36,7 @@ describe('AgentAsset', () => {
       const app = new App({ outdir });
       const stack = new Stack(app, 'Stack');
       const asset = new AgentAsset(stack, 'Agent');
+      new CfnWaitConditionHandle(stack, 'Placeholder'); // a template needs one resource
       const assembly = app.synth();
       expect(asset.s3ObjectKey).toMatch(/^[0-9a-f]{64}\.js$/);
       expect(asset.isFile).toBe(true);

@@ -331,6 +331,12 @@ describe('InspectedApplication validation', () => {
     expect(() => build({ minCapacity: 3, maxCapacity: 2 })).toThrow(/minCapacity \(3\) must not exceed maxCapacity \(2\)/);
   });
 
+  test('fails a KMS-encrypted access log bucket', () => {
+    const stack = new Stack();
+    const bucket = new s3.Bucket(stack, 'Kms', { encryption: s3.BucketEncryption.KMS });
+    expect(() => build({ accessLogsBucket: bucket }, stack)).toThrow(/accessLogsBucket must use S3-managed encryption \(SSE-S3\).*Default\/Kms/);
+  });
+
   test('fails a malformed endpoint service name', () => {
     const stack = new Stack();
     expect(() => new InspectedApplication(stack, 'App', {

@@ -1,6 +1,7 @@
-import {
-  cidrRelation, CidrRelation, cidrSubnets, describeValue, ipInCidr, parseIpv4Cidr, sameAz, Unresolved,
-} from '../../lib/validation';
+import { sameAz } from '../../lib/validation/az';
+import { cidrRelation, CidrRelation, cidrSubnets, ipInCidr, parseIpv4Cidr } from '../../lib/validation/cidr';
+import { Unresolved } from '../../lib/validation/resolve';
+import { describeValue } from '../../lib/validation/tokens';
 
 describe('cidr helpers', () => {
   test('parseIpv4Cidr normalizes the network and rejects malformed blocks', () => {

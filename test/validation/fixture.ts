@@ -30,6 +30,8 @@ export interface ArchitectureOptions {
   readonly endpointLoopAz?: number;
   /** List the GWLB under NetworkLoadBalancerArns (what ec2.VpcEndpointService does). @default false */
   readonly gwlbInNlbField?: boolean;
+  /** Create the service with aws-cdk-lib's ec2.VpcEndpointService (writes NetworkLoadBalancerArns). @default false */
+  readonly l2EndpointService?: boolean;
   /** Protocol of the GWLB target group. @default 'GENEVE' */
   readonly applianceTargetProtocol?: string;
   /** AZ indices of the appliance ASG subnets. @default all */
@@ -95,7 +97,7 @@ function routeTable(scope: Construct, id: string, vpc: ec2.CfnVPC, subnets: ec2.
   return table;
 }
 
-function buildSecurity(scope: Construct, options: ArchitectureOptions): ec2.CfnVPCEndpointService {
+function buildSecurity(scope: Construct, options: ArchitectureOptions): { ref: string } {
   const n = azCount(options);
   const vpc = new ec2.CfnVPC(scope, 'SecurityVpc', { cidrBlock: '10.1.0.0/16' });
   const gwlbSubnets: ec2.CfnSubnet[] = [];
@@ -132,6 +134,12 @@ function buildSecurity(scope: Construct, options: ArchitectureOptions): ec2.CfnV
     vpcZoneIdentifier: applianceAzs.map((i) => applianceSubnets[i].ref),
     targetGroupArns: [targetGroup.ref],
   });
+  if (options.l2EndpointService) {
+    const service = new ec2.VpcEndpointService(scope, 'EndpointService', {
+      vpcEndpointServiceLoadBalancers: [{ loadBalancerArn: gwlb.ref }], acceptanceRequired: false,
+    });
+    return { ref: service.vpcEndpointServiceId };
+  }
   return new ec2.CfnVPCEndpointService(scope, 'EndpointService', {
     acceptanceRequired: false,
     ...(options.gwlbInNlbField ? { networkLoadBalancerArns: [gwlb.ref] } : { gatewayLoadBalancerArns: [gwlb.ref] }),

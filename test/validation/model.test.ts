@@ -1,9 +1,12 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import {
-  edgeRouteFor, GwlbModel, inspectionScope, isUnresolved, loadTemplateFiles, RouteTargetKind, serviceOfEndpoint,
-  subnetRoutes, targetPlacements,
-} from '../../lib/validation';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { GwlbModel, loadTemplateFiles, RouteTargetKind } from '../../lib/validation';
+import { serviceOfEndpoint } from '../../lib/validation/gwlb-chain';
+import { edgeRouteFor, subnetRoutes } from '../../lib/validation/paths';
+import { isUnresolved } from '../../lib/validation/resolve';
+import { inspectionScope } from '../../lib/validation/scope';
+import { targetPlacements } from '../../lib/validation/targets';
 import { buildArchitecture, testApp } from './fixture';
 
 function modelOf(options = {}, context: Record<string, unknown> = {}): GwlbModel {
@@ -104,8 +107,8 @@ describe('GwlbModel', () => {
 
   test('accepts Template.toJSON() input and imported (literal) ids stay unresolvable targets', () => {
     const stack = new Stack();
-    new (require('aws-cdk-lib/aws-ec2').CfnRoute)(stack, 'R', { routeTableId: 'rtb-1', destinationCidrBlock: '0.0.0.0/0', vpcEndpointId: 'vpce-123' });
-    new (require('aws-cdk-lib/aws-ec2').CfnRoute)(stack, 'I', { routeTableId: 'rtb-1', destinationCidrBlock: '0.0.0.0/0', gatewayId: 'igw-123' });
+    new ec2.CfnRoute(stack, 'R', { routeTableId: 'rtb-1', destinationCidrBlock: '0.0.0.0/0', vpcEndpointId: 'vpce-123' });
+    new ec2.CfnRoute(stack, 'I', { routeTableId: 'rtb-1', destinationCidrBlock: '0.0.0.0/0', gatewayId: 'igw-123' });
     const m = GwlbModel.fromTemplates([{ template: Template.fromStack(stack).toJSON() }]);
     expect(byLogicalId(m.routes, 'R').target.kind).toBe(RouteTargetKind.UNRESOLVED);
     expect(byLogicalId(m.routes, 'I').target.kind).toBe(RouteTargetKind.INTERNET_GATEWAY);

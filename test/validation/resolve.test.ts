@@ -1,4 +1,6 @@
-import { isUnresolved, Resolver, toStackTemplates, TemplateInput, Unresolved } from '../../lib/validation';
+import { TemplateInput } from '../../lib/validation';
+import { isUnresolved, Resolver, Unresolved } from '../../lib/validation/resolve';
+import { toStackTemplates } from '../../lib/validation/templates';
 
 const VPC = { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } };
 const SUBNET = {

@@ -1,11 +1,11 @@
 import { Finding, RuleId, UnresolvedRuleId } from '../findings';
 import { GwlbModel } from '../model';
-import { InspectionScope, RuleOptions } from '../scope';
+import { InspectionScope, GwlbRuleOptions } from '../scope';
 
 /** What every rule receives besides the model: the inspection scope, computed once. */
 export interface RuleContext {
   readonly scope: InspectionScope;
-  readonly options: RuleOptions;
+  readonly options: GwlbRuleOptions;
 }
 
 /** One rule: an id, the id of its "could not evaluate" warnings, and a pure check. */

@@ -8,7 +8,9 @@ import { DropReason } from '../../../lib/agent/drop-reasons';
 import { Logger } from '../../../lib/agent/log';
 import { Agent } from '../../../lib/agent/main';
 import { parsePolicy } from '../../../lib/agent/policy';
-import { AGENT_ADDRESS, eventually, freeTcpPort, freeUdpPort, httpGet, HttpResult, metricValue } from './harness';
+import {
+  AGENT_ADDRESS, bindUdp, closeUdp, eventually, freeTcpPort, freeUdpPort, httpGet, HttpResult, metricValue,
+} from './harness';
 
 // Fast probes for tests: the production default is every 2000 ms with a 1000 ms timeout.
 const FAST = { intervalMs: 150, timeoutMs: 100, failureThreshold: 2 };
@@ -53,7 +55,8 @@ describe('Agent /healthz with the data-path self-probe', () => {
       const broken = jest.spyOn(agent.inspector, 'inspect').mockImplementation(() => DropReason.INTERNAL_ERROR);
       await eventually(async () => (await healthz()).status === 503, 5000);
       const down = await healthz();
-      expect(down.body).toMatch(/^unhealthy: data path self-probe failed: the last \d+ probes got no correct reply within 100 ms \(last: timeout: no reply within 100 ms \(the agent dropped it: internal_error\)\)\n$/);
+      expect(down.body).toMatch(new RegExp('^unhealthy: data path self-probe failed: the last \\d+ probes got no correct reply ' +
+        'within 100 ms \\(last: timeout: no reply within 100 ms \\(the agent dropped it: internal_error\\)\\)\n$'));
       expect(agent.health().reasons).toHaveLength(1); // sockets, send errors and lag all look fine
       const metrics = agent.metricsText();
       expect(metricValue(metrics, 'gwlb_agent_self_probe_total', { result: 'timeout' })).toBeGreaterThanOrEqual(2);
@@ -87,6 +90,23 @@ describe('Agent /healthz with the data-path self-probe', () => {
       expect(await healthz()).toMatchObject({ status: 200, body: 'ok\n' });
     } finally {
       await agent.stop();
+    }
+  });
+
+  test('fails to start, naming the address, when the probe cannot bind; the data socket is released', async () => {
+    const config: AgentConfig = {
+      ...DEFAULT_CONFIG, listen: AGENT_ADDRESS, port: await freeUdpPort(), healthPort: await freeTcpPort(),
+    };
+    const squatter = await bindUdp('127.0.0.81', config.port); // where the probe receives its replies
+    try {
+      const agent = new Agent(config, parsePolicy({ defaultAction: 'allow' }), new Logger('error', () => undefined), { selfProbe: FAST });
+      await expect(agent.start()).rejects.toThrow(
+        `cannot start the data path self-probe: self-probe cannot bind UDP 127.0.0.81:${config.port}: EADDRINUSE`,
+      );
+      expect(agent.dataplane.isBound()).toBe(false);
+      await closeUdp(await bindUdp(AGENT_ADDRESS, config.port)); // the listening port is free again
+    } finally {
+      await closeUdp(squatter);
     }
   });
 

@@ -92,7 +92,9 @@ describe('renderMetrics', () => {
     expect(text).toContain('\ngwlb_agent_self_probe_packets_forwarded_total 11\n');
     expect(text).toContain('\ngwlb_agent_packets_received_total 10\n');
     const never = renderMetrics(snapshot({
-      selfProbe: { results: { ok: 0, timeout: 2, mismatch: 0 }, lastSuccessAgeSeconds: Infinity, consecutiveFailures: 2, traffic: new AgentMetrics() },
+      selfProbe: {
+        results: { ok: 0, timeout: 2, mismatch: 0 }, lastSuccessAgeSeconds: Infinity, consecutiveFailures: 2, traffic: new AgentMetrics(),
+      },
     }));
     expect(never).toContain('\ngwlb_agent_self_probe_last_success_age_seconds +Inf\n');
     expect(never).toContain('\ngwlb_agent_self_probe_consecutive_failures 2\n');

@@ -86,11 +86,16 @@ describe('isProbeSource', () => {
   });
 });
 
+/** A local address outside 127/8 (e.g. eth0), if the machine has one. */
+const outside = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+
 describe.each<[string, ReplyMode]>([
   ['127.0.0.1', 'bound-port'],
   ['0.0.0.0', 'bound-port'],
   ['127.0.0.1', 'dgram'],
   ['0.0.0.0', 'dgram'],
+  // A specific non-loopback listen address (the instance's own IP), when the machine has one.
+  ...(outside ? [[outside, 'bound-port'], [outside, 'dgram']] as Array<[string, ReplyMode]> : []),
 ])('self-probe through the data plane, --listen %s, --reply-mode %s', (listen, replyMode) => {
   let rig: Rig;
   beforeEach(async () => {
@@ -147,7 +152,8 @@ describe('self-probe failure detection', () => {
         `expected 127.0.0.1:${rig.probe.sourcePort} to port ${listenPort} (GWLB source port not kept)`);
       expect(rig.probe.failure()).toBeNull(); // one failure is not enough
       expect((await rig.probe.runOnce()).result).toBe('mismatch');
-      expect(rig.probe.failure()).toBe(`data path self-probe failed: the last 2 probes got no correct reply within 500 ms (last: mismatch: ${first.detail})`);
+      expect(rig.probe.failure())
+        .toBe(`data path self-probe failed: the last 2 probes got no correct reply within 500 ms (last: mismatch: ${first.detail})`);
       expect(rig.metrics.portsNotKept).toBe(0); // the probe's fallback is not a customer's
       expect(rig.dataplane.probeMetrics.portsNotKept).toBe(2);
 
@@ -202,9 +208,6 @@ describe('self-probe failure detection', () => {
     expect(() => new SelfProbe({ ...base, intervalMs: 1.5 })).toThrow('intervalMs: 1.5 is not a positive integer');
   });
 });
-
-/** A local address outside 127/8 (e.g. eth0), if the machine has one. */
-const outside = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
 
 (outside ? describe : describe.skip)(`the exemption does not reach a non-loopback source (${outside})`, () => {
   test('a packet carrying the probe nonce from outside 127/8 is policed like customer traffic', async () => {

@@ -17,6 +17,8 @@ export const ADDR = {
   server: '10.77.2.2',
   sim: '10.77.3.1',
   agent: (i: number): string => `10.77.3.${10 + i}`,
+  client6: '2001:2:0:1::2',
+  server6: '2001:2:0:2::2',
 };
 export const SIM_STATUS_PORT = 9090;
 export const AGENT_HEALTH_PORT = 8080;
@@ -207,11 +209,12 @@ export class Lab {
   }
 
   /** HTTP GET from the client namespace with curl. */
-  async fetch(urlPath: string, opts: { port?: number; maxTimeS?: number; localPort?: number } = {}): Promise<ExecResult & { headers: string; body: Buffer }> {
+  async fetch(urlPath: string, opts: { port?: number; maxTimeS?: number; localPort?: number; ipv6?: boolean } = {}): Promise<ExecResult & { headers: string; body: Buffer }> {
     const headerFile = path.join(this.dir, `headers-${randomBytes(4).toString('hex')}`);
     const args = ['curl', '-s', '--max-time', String(opts.maxTimeS ?? 10), '-D', headerFile, '-o', '-'];
     if (opts.localPort) args.push('--local-port', String(opts.localPort));
-    args.push(`http://${ADDR.server}:${opts.port ?? 8000}${urlPath}`);
+    const host = opts.ipv6 ? `[${ADDR.server6}]` : ADDR.server;
+    args.push('-g', `http://${host}:${opts.port ?? 8000}${urlPath}`);
     const r = await this.exec('client', args, ((opts.maxTimeS ?? 10) + 5) * 1000);
     const headers = fs.existsSync(headerFile) ? fs.readFileSync(headerFile, 'utf8') : '';
     fs.rmSync(headerFile, { force: true });
@@ -219,8 +222,9 @@ export class Lab {
   }
 
   /** One UDP request/response from the client namespace; resolves with the reply or null on timeout. */
-  async udp(message: string, timeoutMs = 3000, localPort = 0): Promise<string | null> {
-    const r = await this.exec('client', [process.execPath, path.join(FIXTURES, 'udp-client.cjs'), ADDR.server, '9000', message, String(timeoutMs), String(localPort)], timeoutMs + 5000);
+  async udp(message: string, timeoutMs = 3000, localPort = 0, ipv6 = false): Promise<string | null> {
+    const host = ipv6 ? ADDR.server6 : ADDR.server;
+    const r = await this.exec('client', [process.execPath, path.join(FIXTURES, 'udp-client.cjs'), host, '9000', message, String(timeoutMs), String(localPort)], timeoutMs + 5000);
     if (r.code === 3) return null;
     if (r.code !== 0) throw new Error(`udp-client failed (exit ${r.code}): ${r.stderr}`);
     return r.stdout.toString();
