@@ -84,7 +84,7 @@ bash "$ROOT/scripts/demo-lab.sh" up "$PREFIX" 2
 ok "client $CLIENT → sim (router, tun gwlbsim0) → server $SERVER; agents ${AGENTS[*]} behind the sim"
 
 step "Starting the server, two agents and the sim"
-in_ns server "$NODE" "$ROOT/test/e2e/fixtures/server.cjs" --http 8000,8081 --udp 9000 >"$LOGS/server.log" 2>&1 &
+in_ns server "$NODE" "$ROOT/scripts/demo-server.cjs" --http 8000,8081 --udp 9000 >"$LOGS/server.log" 2>&1 &
 cat >"$LOGS/policy.json" <<'EOF'
 {"defaultAction": "allow",
  "rules": [{"name": "no-port-8081", "action": "drop", "protocol": "tcp", "destinationPorts": [8081]}]}

@@ -3,7 +3,7 @@
  * against what was sent: inner bytes (and the flow cookie) must match a packet still in flight.
  * Bounded: the oldest entries are forgotten once `capacity` packets are outstanding.
  */
-import { hashBytes } from './flow-hash';
+import { fmix32, hashBytes } from './flow-hash';
 
 export class SentLedger {
   private readonly counts = new Map<number, number>();
@@ -17,7 +17,8 @@ export class SentLedger {
 
   /** Digest of `buf[start, end)` for the flow `cookie`: 32-bit hash and 16-bit length. */
   static digest(cookie: number, buf: Buffer, start: number, end: number): number {
-    return hashBytes(buf, start, end, cookie) * 65536 + ((end - start) & 0xffff);
+    // The cookie is mixed before it seeds the hash, so it cannot cancel out against the first byte.
+    return hashBytes(buf, start, end, (fmix32(cookie ^ 0x9e3779b9) ^ 0x811c9dc5) >>> 0) * 65536 + ((end - start) & 0xffff);
   }
 
   add(digest: number): void {

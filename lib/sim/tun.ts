@@ -18,9 +18,11 @@ interface TunAddon {
 
 /** Where the addon is looked for: $GWLB_SIM_TUN_ADDON, then native/tun/build/Release/tun.node of this package. */
 export function tunAddonCandidates(): string[] {
-  // lib/sim/*.ts and the bundle dist/sim/gwlb-sim.js are both two levels below the package root.
-  const built = path.resolve(__dirname, '..', '..', 'native', 'tun', 'build', 'Release', 'tun.node');
-  return process.env.GWLB_SIM_TUN_ADDON ? [process.env.GWLB_SIM_TUN_ADDON, built] : [built];
+  // lib/sim/*.ts and the bundle dist/sim/gwlb-sim.js are two levels below the package root,
+  // tsc's dist/lib/sim/*.js three.
+  const addon = ['native', 'tun', 'build', 'Release', 'tun.node'];
+  const built = [path.resolve(__dirname, '..', '..', ...addon), path.resolve(__dirname, '..', '..', '..', ...addon)];
+  return process.env.GWLB_SIM_TUN_ADDON ? [process.env.GWLB_SIM_TUN_ADDON, ...built] : built;
 }
 
 function loadAddon(): TunAddon {

@@ -149,7 +149,7 @@ export class Lab {
   }
 
   async startServer(): Promise<LabProcess> {
-    const p = this.startNode('server', 'server', path.join(FIXTURES, 'server.cjs'), ['--http', '8000,8081', '--udp', '9000']);
+    const p = this.startNode('server', 'server', path.join(REPO, 'scripts', 'demo-server.cjs'), ['--http', '8000,8081', '--udp', '9000']);
     await p.waitForOutput(/server ready/);
     return p;
   }
