@@ -45,7 +45,8 @@ sim_query() { sim_status | "$NODE" -e "let t='';process.stdin.on('data',d=>t+=d)
 
 cleanup() {
   local rc=$?
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP
+  set +e # clean up as much as possible, even when stdout is gone
   echo
   step "Cleaning up"
   if [ "$LAB_UP" = 1 ] || ip netns list | grep -q "^$PREFIX-"; then
@@ -69,6 +70,10 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo; bad "interrupted"; exit 130' INT TERM
+trap 'exit 129' HUP
+# A closed stdout (e.g. `| head`) must not kill the script before it cleans up: ignore SIGPIPE, so
+# writes fail instead and `set -e` ends the script through the EXIT trap.
+trap '' PIPE
 
 [ "$(id -u)" = 0 ] || { echo "demo: must run as root: it creates network namespaces (try: sudo npm run demo)" >&2; trap - EXIT; exit 1; }
 for tool in ip curl "$NODE"; do command -v "$tool" >/dev/null || { echo "demo: $tool is required" >&2; trap - EXIT; exit 1; }; done

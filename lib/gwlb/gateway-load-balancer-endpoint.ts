@@ -1,10 +1,11 @@
 import { Annotations, IResource, Resource, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { GatewayLoadBalancerIpAddressType } from './gateway-load-balancer';
 import {
   GatewayLoadBalancerEndpointService, IGatewayLoadBalancerEndpointService,
 } from './gateway-load-balancer-endpoint-service';
-import { fail, isConcrete, subnetAvailabilityZone, validateSubnetInVpc } from './validation';
+import { fail, isConcrete, subnetAvailabilityZone, subnetHasIpv6, validateSubnetInVpc } from './validation';
 
 /** A Gateway Load Balancer endpoint. */
 export interface IGatewayLoadBalancerEndpoint extends IResource {
@@ -13,6 +14,12 @@ export interface IGatewayLoadBalancerEndpoint extends IResource {
    * @attribute
    */
   readonly vpcEndpointId: string;
+
+  /**
+   * The IP address type of the endpoint, when known.
+   * @default - unknown
+   */
+  readonly ipAddressType?: GatewayLoadBalancerIpAddressType;
 }
 
 /** Properties of a {@link GatewayLoadBalancerEndpoint}. */
@@ -23,6 +30,15 @@ export interface GatewayLoadBalancerEndpointProps {
   readonly service: IGatewayLoadBalancerEndpointService;
   /** The one subnet of the endpoint; it fixes the endpoint's availability zone. */
   readonly subnet: ec2.ISubnet;
+
+  /**
+   * The IP address type of the endpoint (`IpAddressType`). `DUAL_STACK` carries IPv6 traffic
+   * too: the subnet needs an IPv6 CIDR block and the service must support IPv6
+   * (`supportedIpAddressTypes` with `ec2.IpAddressType.IPV6`).
+   *
+   * @default GatewayLoadBalancerIpAddressType.IPV4 (the property is not written)
+   */
+  readonly ipAddressType?: GatewayLoadBalancerIpAddressType;
 }
 
 /**
@@ -34,6 +50,7 @@ export class GatewayLoadBalancerEndpoint extends Resource implements IGatewayLoa
   public readonly vpc: ec2.IVpc;
   public readonly subnet: ec2.ISubnet;
   public readonly service: IGatewayLoadBalancerEndpointService;
+  public readonly ipAddressType: GatewayLoadBalancerIpAddressType;
 
   private readonly knownAvailabilityZone?: string;
 
@@ -44,12 +61,15 @@ export class GatewayLoadBalancerEndpoint extends Resource implements IGatewayLoa
     this.subnet = props.subnet;
     this.service = props.service;
     this.knownAvailabilityZone = subnetAvailabilityZone(props.subnet);
+    this.ipAddressType = props.ipAddressType ?? GatewayLoadBalancerIpAddressType.IPV4;
+    this.validateIpAddressType();
 
     const resource = new ec2.CfnVPCEndpoint(this, 'Resource', {
       vpcEndpointType: 'GatewayLoadBalancer',
       serviceName: props.service.serviceName,
       vpcId: props.vpc.vpcId,
       subnetIds: [props.subnet.subnetId],
+      ipAddressType: props.ipAddressType,
     });
     this.vpcEndpointId = resource.ref;
 
@@ -75,6 +95,34 @@ export class GatewayLoadBalancerEndpoint extends Resource implements IGatewayLoa
   /** The availability zone, or undefined when it is not known at synth time. */
   public get availabilityZoneIfKnown(): string | undefined {
     return this.knownAvailabilityZone;
+  }
+
+  /** Whether the endpoint carries IPv6 traffic (it is dual-stack). */
+  public get supportsIpv6(): boolean {
+    return this.ipAddressType === GatewayLoadBalancerIpAddressType.DUAL_STACK;
+  }
+
+  private validateIpAddressType(): void {
+    const dualStack = this.supportsIpv6;
+    if (dualStack && subnetHasIpv6(this.subnet) === false) {
+      fail(this, `ipAddressType is DUAL_STACK but subnet ${this.subnet.node.path} has no IPv6 CIDR block: `
+        + 'a dual-stack endpoint needs a subnet with IPv4 and IPv6 (use a VPC with ipProtocol DUAL_STACK)');
+    }
+    const supported = this.service.supportedIpAddressTypes;
+    if (supported === undefined) {
+      return;
+    }
+    const needed = dualStack ? [ec2.IpAddressType.IPV4, ec2.IpAddressType.IPV6] : [ec2.IpAddressType.IPV4];
+    const missing = needed.filter((t) => !supported.includes(t));
+    if (missing.length > 0) {
+      const service = Construct.isConstruct(this.service) ? this.service.node.path : this.service.serviceName;
+      fail(this, `ipAddressType is ${dualStack ? 'DUAL_STACK' : 'IPV4'} but endpoint service ${service} does not support `
+        + `${missing.join(' and ')} (supportedIpAddressTypes: ${supported.join(', ')}): `
+        + (dualStack
+          ? 'add ec2.IpAddressType.IPV6 to the service\'s supportedIpAddressTypes (its Gateway Load Balancers must be DUAL_STACK) '
+            + 'or make the endpoint IPV4'
+          : 'add ec2.IpAddressType.IPV4 to the service\'s supportedIpAddressTypes'));
+    }
   }
 
   private warnIfZoneNotServed(service: GatewayLoadBalancerEndpointService): void {

@@ -3,7 +3,22 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { GatewayLoadBalancerListener, GatewayLoadBalancerListenerProps } from './gateway-load-balancer-listener';
-import { fail, isConcrete } from './validation';
+import { fail, isConcrete, subnetHasIpv6 } from './validation';
+
+/**
+ * The IP address type of a Gateway Load Balancer or of its endpoints: whether the application
+ * side may send IPv6 traffic through it. The appliance side is unaffected: GENEVE always
+ * carries the client packet (IPv4 or IPv6) in an outer IPv4 header.
+ */
+export enum GatewayLoadBalancerIpAddressType {
+  /** IPv4 only (`ipv4`, the AWS default). */
+  IPV4 = 'ipv4',
+  /**
+   * IPv4 and IPv6 (`dualstack`). The subnets of a dual-stack load balancer or endpoint need an
+   * IPv6 CIDR block (and so does their VPC).
+   */
+  DUAL_STACK = 'dualstack',
+}
 
 /** A Gateway Load Balancer, created here or imported. */
 export interface IGatewayLoadBalancer extends IResource {
@@ -18,6 +33,12 @@ export interface IGatewayLoadBalancer extends IResource {
    * @default - unknown for imported load balancers
    */
   readonly vpc?: ec2.IVpc;
+
+  /**
+   * The IP address type of the load balancer, when known.
+   * @default - unknown for imported load balancers without `ipAddressType`
+   */
+  readonly ipAddressType?: GatewayLoadBalancerIpAddressType;
 }
 
 /** Attributes to import an existing Gateway Load Balancer. */
@@ -33,6 +54,12 @@ export interface GatewayLoadBalancerAttributes {
    * @default - unknown
    */
   readonly vpc?: ec2.IVpc;
+
+  /**
+   * The IP address type of the load balancer.
+   * @default - unknown (endpoint services and endpoints cannot check it)
+   */
+  readonly ipAddressType?: GatewayLoadBalancerIpAddressType;
 }
 
 /** Properties of a {@link GatewayLoadBalancer}. */
@@ -70,6 +97,14 @@ export interface GatewayLoadBalancerProps {
    * @default - CloudFormation generates a name
    */
   readonly loadBalancerName?: string;
+
+  /**
+   * The IP address type (`IpAddressType`). `DUAL_STACK` lets the endpoints carry IPv6 traffic;
+   * every subnet of the load balancer then needs an IPv6 CIDR block.
+   *
+   * @default GatewayLoadBalancerIpAddressType.IPV4 (the property is not written)
+   */
+  readonly ipAddressType?: GatewayLoadBalancerIpAddressType;
 }
 
 const ARN_PATTERN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/gwy\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
@@ -89,6 +124,7 @@ export class GatewayLoadBalancer extends Resource implements IGatewayLoadBalance
     class Import extends Resource implements IGatewayLoadBalancer {
       public readonly loadBalancerArn = attrs.loadBalancerArn;
       public readonly vpc = attrs.vpc;
+      public readonly ipAddressType = attrs.ipAddressType;
     }
     const imported = new Import(scope, id, { environmentFromArn: attrs.loadBalancerArn });
     if (isConcrete(attrs.loadBalancerArn) && !ARN_PATTERN.test(attrs.loadBalancerArn)) {
@@ -109,6 +145,7 @@ export class GatewayLoadBalancer extends Resource implements IGatewayLoadBalance
   public readonly subnets: ec2.ISubnet[];
   public readonly crossZoneEnabled: boolean;
   public readonly deletionProtection: boolean;
+  public readonly ipAddressType: GatewayLoadBalancerIpAddressType;
 
   private readonly resource: elbv2.CfnLoadBalancer;
 
@@ -124,11 +161,16 @@ export class GatewayLoadBalancer extends Resource implements IGatewayLoadBalance
     this.subnets = selected.subnets;
     this.availabilityZones = selected.availabilityZones;
     validateOnePerAz(this, selected);
+    this.ipAddressType = props.ipAddressType ?? GatewayLoadBalancerIpAddressType.IPV4;
+    if (this.ipAddressType === GatewayLoadBalancerIpAddressType.DUAL_STACK) {
+      validateDualStackSubnets(this, selected.subnets);
+    }
 
     this.resource = new elbv2.CfnLoadBalancer(this, 'Resource', {
       type: 'gateway',
       name: this.physicalName,
       subnets: selected.subnetIds,
+      ipAddressType: props.ipAddressType,
       loadBalancerAttributes: [
         { key: 'load_balancing.cross_zone.enabled', value: String(this.crossZoneEnabled) },
         { key: 'deletion_protection.enabled', value: String(this.deletionProtection) },
@@ -179,5 +221,13 @@ function validateOnePerAz(scope: Construct, selected: ec2.SelectedSubnets): void
         + '(use onePerAz: true or a narrower selection)');
     }
     seen.set(az, subnet.node.path);
+  }
+}
+
+function validateDualStackSubnets(scope: Construct, subnets: ec2.ISubnet[]): void {
+  const withoutIpv6 = subnets.filter((subnet) => subnetHasIpv6(subnet) === false);
+  if (withoutIpv6.length > 0) {
+    fail(scope, `ipAddressType is DUAL_STACK but subnet(s) ${withoutIpv6.map((s) => s.node.path).join(', ')} have no IPv6 `
+      + 'CIDR block: a dual-stack Gateway Load Balancer needs IPv6 in every subnet (use a VPC with ipProtocol DUAL_STACK)');
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 
@@ -154,4 +154,64 @@ export function validateSubnetInVpc(scope: IConstruct, prop: string, subnet: ec2
   if (owner !== undefined && differentVpcs(owner, vpc)) {
     fail(scope, `${prop} ${subnet.node.path} belongs to VPC ${owner.node.path}, not to ${vpc.node.path}`);
   }
+}
+
+const IPV6_CIDR = /^([0-9a-fA-F:]+)\/(\d{1,3})$/;
+
+/** True when `value` is an IPv6 address in text form (full, compressed with `::`, no zone). */
+function isIpv6Address(value: string): boolean {
+  const halves = value.split('::');
+  if (halves.length > 2) {
+    return false;
+  }
+  const groups = halves.map((h) => (h === '' ? [] : h.split(':')));
+  if (groups.some((g) => g.some((x) => !/^[0-9a-fA-F]{1,4}$/.test(x)))) {
+    return false;
+  }
+  const count = groups.reduce((n, g) => n + g.length, 0);
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
+
+/** Fail unless `value` is an IPv6 CIDR block such as `::/0` or `2001:db8::/56`. Tokens are skipped. */
+export function validateIpv6Cidr(scope: IConstruct, prop: string, value: string): void {
+  if (Token.isUnresolved(value)) {
+    return;
+  }
+  const m = IPV6_CIDR.exec(value);
+  if (m === null || !isIpv6Address(m[1]) || Number(m[2]) > 128) {
+    fail(scope, `${prop} must be an IPv6 CIDR block such as ::/0 or 2001:db8::/56, got '${value}'`);
+  }
+}
+
+/**
+ * Whether a subnet has IPv6: true or false for subnets defined in this app (an `ec2.Subnet`),
+ * undefined when synth time cannot tell (imported subnets).
+ */
+export function subnetHasIpv6(subnet: ec2.ISubnet): boolean | undefined {
+  if (!(subnet instanceof ec2.Subnet)) {
+    return undefined;
+  }
+  const cfn = subnet.node.defaultChild as ec2.CfnSubnet;
+  return cfn.ipv6CidrBlock !== undefined || cfn.ipv6IpamPoolId !== undefined || cfn.ipv6Native === true;
+}
+
+/**
+ * The IPv6 CIDR block of a subnet: `ipv6CidrBlock` when given, else the first IPv6 CIDR block of
+ * a subnet defined in this app (`Fn::GetAtt <subnet>.Ipv6CidrBlocks`, which also orders the
+ * route after the subnet). Fails naming the subnet when it has none or it cannot be known.
+ */
+export function subnetIpv6Cidr(scope: IConstruct, subnet: ec2.ISubnet, ipv6CidrBlock?: string): string {
+  if (ipv6CidrBlock !== undefined) {
+    validateIpv6Cidr(scope, 'ipv6CidrBlock', ipv6CidrBlock);
+    return ipv6CidrBlock;
+  }
+  const hasIpv6 = subnetHasIpv6(subnet);
+  if (hasIpv6 === undefined) {
+    fail(scope, `the IPv6 CIDR block of subnet ${subnet.node.path} is unknown (an imported subnet): pass ipv6CidrBlock`);
+  }
+  if (!hasIpv6) {
+    fail(scope, `subnet ${subnet.node.path} has no IPv6 CIDR block: create its VPC with ipProtocol DUAL_STACK `
+      + 'or give the subnet an IPv6 CIDR block');
+  }
+  return Fn.select(0, (subnet as ec2.Subnet).subnetIpv6CidrBlocks);
 }

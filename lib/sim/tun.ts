@@ -51,7 +51,15 @@ export class TunDevice {
   /** Opens (creating if needed) `name`; with `mtu` > 0 sets the MTU and brings the link up. */
   constructor(name: string, mtu: number) {
     this.addon = loadAddon();
-    const opened = this.addon.open(name);
+    let opened: { fd: number; name: string };
+    try {
+      opened = this.addon.open(name);
+    } catch (err) {
+      const hint = /EINVAL|Invalid argument/.test((err as Error).message)
+        ? ` (an existing ${name} must be a tun device without packet info, e.g. made by: ip tuntap add dev ${name} mode tun)`
+        : /EPERM|Operation not permitted/.test((err as Error).message) ? ' (needs root or CAP_NET_ADMIN)' : '';
+      throw new Error(`--tun: cannot open ${name}: ${(err as Error).message}${hint}`);
+    }
     this.fd = opened.fd;
     this.name = opened.name;
     if (mtu > 0) this.addon.setUp(this.name, mtu);

@@ -1,4 +1,5 @@
 import { cidrSubnets } from './cidr';
+import { CrossStackMiss, CrossStackOutputs, CrossStackValue } from './cross-stack';
 import { CfnResourceJson, StackTemplate } from './templates';
 import {
   attToken, azToken, flattenForToken, hasToken, paramToken, pseudoToken, refToken, resourceKey,
@@ -76,13 +77,13 @@ const MAX_DEPTH = 64;
 /**
  * Resolves CloudFormation intrinsics across all templates of one app:
  * Ref, Fn::GetAtt, Fn::Join, Fn::Select, Fn::GetAZs, Fn::Split, Fn::Sub, Fn::Cidr, Fn::FindInMap,
- * Fn::ImportValue (against the Export.Name of every stack's Outputs) and nested stack
- * Parameters/Outputs. What cannot be known at synth time becomes a symbolic token
+ * Fn::ImportValue (against the Export.Name of every stack's Outputs), Fn::GetStackOutput (against
+ * the Outputs of the stack of that name) and nested stack Parameters/Outputs. What cannot be known at synth time becomes a symbolic token
  * (see tokens.ts) or, where even that is impossible, an `Unresolved` with the reason.
  */
 export class Resolver {
   private readonly stacks = new Map<string, StackTemplate>();
-  private readonly exports = new Map<string, { stackKey: string; value: unknown }>();
+  private readonly outputs: CrossStackOutputs;
   private readonly nestedByParent = new Map<string, StackTemplate>();
 
   constructor(stacks: readonly StackTemplate[]) {
@@ -92,17 +93,7 @@ export class Resolver {
         this.nestedByParent.set(resourceKey(stack.parent.key, stack.parent.logicalId), stack);
       }
     }
-    for (const stack of stacks) {
-      for (const output of Object.values(stack.template.Outputs ?? {})) {
-        if (output.Export?.Name === undefined) {
-          continue;
-        }
-        const name = this.resolve(stack.key, output.Export.Name);
-        if (typeof name === 'string') {
-          this.exports.set(name, { stackKey: stack.key, value: output.Value });
-        }
-      }
-    }
+    this.outputs = new CrossStackOutputs(stacks, (stackKey, value, depth) => this.resolve(stackKey, value, depth));
   }
 
   resource(key: string): { stack: StackTemplate; logicalId: string; resource: CfnResourceJson } | undefined {
@@ -150,6 +141,7 @@ export class Resolver {
       case 'Fn::Cidr': return this.cidr(stackKey, arg, depth);
       case 'Fn::FindInMap': return this.findInMap(stackKey, arg, depth);
       case 'Fn::ImportValue': return this.importValue(stackKey, arg, depth);
+      case 'Fn::GetStackOutput': return this.crossStack(this.outputs.getStackOutput(stackKey, arg, depth), depth);
       default: return new Unresolved(`${fn} is not evaluated at synth time`);
     }
   }
@@ -331,8 +323,10 @@ export class Resolver {
     if (typeof name !== 'string') {
       return name ?? new Unresolved(`malformed Fn::ImportValue ${JSON.stringify(arg)}`);
     }
-    const exported = this.exports.get(name);
-    return exported ? this.resolve(exported.stackKey, exported.value, depth)
-      : new Unresolved(`Fn::ImportValue '${name}' matches no Export.Name of any stack in this app`);
+    return this.crossStack(this.outputs.importValue(name), depth);
+  }
+
+  private crossStack(found: CrossStackValue | CrossStackMiss, depth: number): Resolved {
+    return found instanceof CrossStackMiss ? new Unresolved(found.reason) : this.resolve(found.stackKey, found.value, depth);
   }
 }

@@ -41,6 +41,12 @@ export interface TemplateInput {
    */
   readonly account?: string;
   /**
+   * The name of the deployed CloudFormation stack (`Stack.stackName`), which `Fn::GetStackOutput`
+   * uses to name the producer of a weak cross-stack reference.
+   * @default - `stackName` for a top-level stack; none for a nested stack
+   */
+  readonly cloudFormationStackName?: string;
+  /**
    * For a nested stack: the index (in the same input list) of the parent template and the logical id
    * of the `AWS::CloudFormation::Stack` resource that creates it.
    * @default - a top-level stack
@@ -56,6 +62,8 @@ export interface StackTemplate {
   readonly template: CfnTemplate;
   readonly region?: string;
   readonly account?: string;
+  /** The deployed stack name (top-level stacks only). */
+  readonly cloudFormationStackName?: string;
   readonly parent?: { readonly key: string; readonly logicalId: string };
 }
 
@@ -67,19 +75,25 @@ export function toStackTemplates(inputs: readonly TemplateInput[]): StackTemplat
     template: input.template,
     region: input.region,
     account: input.account,
+    cloudFormationStackName: input.parent ? undefined : input.cloudFormationStackName ?? input.stackName,
     parent: input.parent ? { key: `S${input.parent.index}`, logicalId: input.parent.logicalId } : undefined,
   }));
 }
 
-/** A stack template file on disk and what is known about its environment. */
+/**
+ * A stack template file on disk and what is known about its environment. Whatever is not given is
+ * read from the cloud assembly manifest (`manifest.json`) next to the template, when there is one.
+ */
 export interface TemplateFile {
   readonly templatePath: string;
   /** @default - the file name */
   readonly stackName?: string;
-  /** @default - env-agnostic */
+  /** @default - from the manifest, else env-agnostic */
   readonly region?: string;
-  /** @default - env-agnostic */
+  /** @default - from the manifest, else env-agnostic */
   readonly account?: string;
+  /** @default - from the manifest, else `stackName` */
+  readonly cloudFormationStackName?: string;
 }
 
 const NESTED_STACK_TYPE = 'AWS::CloudFormation::Stack';
@@ -95,6 +109,7 @@ const NESTED_TEMPLATE_SUFFIX = '.nested.template.json';
 export function loadTemplateFiles(files: readonly TemplateFile[]): TemplateInput[] {
   const inputs: TemplateInput[] = [];
   const assetIndex = new Map<string, Map<string, string>>();
+  const manifests = new Map<string, Map<string, ManifestStack>>();
   const load = (file: TemplateFile, parent?: TemplateInput['parent']): void => {
     const template = readJson(file.templatePath) as CfnTemplate;
     const index = inputs.length;
@@ -117,9 +132,64 @@ export function loadTemplateFiles(files: readonly TemplateFile[]): TemplateInput
     }
   };
   for (const file of files) {
-    load(file);
+    const known = manifestStacks(path.dirname(file.templatePath), manifests).get(path.basename(file.templatePath));
+    load({
+      ...file,
+      region: file.region ?? known?.region,
+      account: file.account ?? known?.account,
+      cloudFormationStackName: file.cloudFormationStackName ?? known?.stackName,
+    });
   }
   return inputs;
+}
+
+/** What a cloud assembly manifest says about one stack artifact. */
+interface ManifestStack {
+  readonly stackName: string;
+  readonly region?: string;
+  readonly account?: string;
+}
+
+const MANIFEST_FILE = 'manifest.json';
+const STACK_ARTIFACT_TYPE = 'aws:cloudformation:stack';
+const ENVIRONMENT = /^aws:\/\/([^/]+)\/([^/]+)$/;
+
+/**
+ * template file name -> stack, from the `manifest.json` of a cloud assembly directory (empty when
+ * there is none). The deployed stack name is `properties.stackName`, else the artifact id.
+ */
+function manifestStacks(dir: string, cache: Map<string, Map<string, ManifestStack>>): Map<string, ManifestStack> {
+  let found = cache.get(dir);
+  if (found) {
+    return found;
+  }
+  found = new Map();
+  cache.set(dir, found);
+  const file = path.join(dir, MANIFEST_FILE);
+  if (!fs.existsSync(file)) {
+    return found;
+  }
+  const manifest = readJson(file) as { artifacts?: Record<string, ManifestArtifact> };
+  for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
+    const templateFile = artifact.properties?.templateFile;
+    if (artifact.type !== STACK_ARTIFACT_TYPE || typeof templateFile !== 'string') {
+      continue;
+    }
+    const env = ENVIRONMENT.exec(artifact.environment ?? '');
+    const known = (value: string | undefined) => (value && !value.startsWith('unknown-') ? value : undefined);
+    found.set(templateFile, {
+      stackName: artifact.properties?.stackName ?? id,
+      account: known(env?.[1]),
+      region: known(env?.[2]),
+    });
+  }
+  return found;
+}
+
+interface ManifestArtifact {
+  readonly type?: string;
+  readonly environment?: string;
+  readonly properties?: { readonly templateFile?: unknown; readonly stackName?: string };
 }
 
 function nestedTemplateFile(dir: string, resource: CfnResourceJson, assets: () => Map<string, string>): string | undefined {

@@ -74,6 +74,16 @@ describe('scripts/demo.sh', () => {
     expect(leftovers(run.child.pid!)).toEqual({ namespaces: [], processes: [] });
   }, 120000);
 
+  test('cleans up when its output is closed (e.g. piped into head)', async () => {
+    const run = startDemo();
+    started.push(run.child.pid!);
+    await waitFor(() => run.output.includes('Creating namespaces'), 60000, `the demo to get going; output:\n${run.output}`);
+    run.child.stdout!.destroy();
+    const code = await run.exit;
+    expect(code).not.toBe(0);
+    expect(leftovers(run.child.pid!)).toEqual({ namespaces: [], processes: [] });
+  }, 120000);
+
   test('cleans up and exits non-zero when a step fails', async () => {
     // A curl that fails the page fetch (and only that) makes the demo's fetch step fail.
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'gwlbdemo-fakecurl-'));

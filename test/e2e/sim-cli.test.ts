@@ -97,6 +97,15 @@ describe('gwlb-sim start-up failures (in a namespace of its own)', () => {
     expect(r.stderr).toContain('gwlb-sim: cannot bind UDP 10.0.0.1:6081');
   });
 
+  test('fails with exit 1 naming --tun when the device exists but is not a tun device', () => {
+    expect(spawnSync('ip', ['-n', ns, 'tuntap', 'add', 'dev', 'simtap0', 'mode', 'tap']).status).toBe(0);
+    const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, artifacts.sim, ...BASE, '--tun', 'simtap0', '--status-port', '0'],
+      { encoding: 'utf8', timeout: 10000, env: { ...process.env, GWLB_SIM_TUN_ADDON: artifacts.addon } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('gwlb-sim: --tun: cannot open simtap0: ioctl(TUNSETIFF) simtap0: Invalid argument');
+    expect(r.stderr).toContain('ip tuntap add dev simtap0 mode tun');
+  });
+
   test('fails with exit 1 naming the flag when the status port is taken', () => {
     const script = `require('net').createServer().listen(9123,'127.0.0.1',()=>{` +
       `const r=require('child_process').spawnSync(process.execPath,[${JSON.stringify(artifacts.sim)},'--local','127.0.0.1','--target','127.0.0.2',` +

@@ -149,3 +149,63 @@ describe('Resolver', () => {
     expect((r.resolve('S0', { 'Fn::ImportValue': 'a' }) as Unresolved).reason).toMatch(/too deep/);
   });
 });
+
+describe('Resolver: Fn::GetStackOutput (weak cross-stack references)', () => {
+  const SERVICE = { Type: 'AWS::EC2::VPCEndpointService', Properties: {} };
+  const producer = (input: Partial<TemplateInput> = {}): TemplateInput => ({
+    stackName: 'Security',
+    template: { Resources: { Service: SERVICE }, Outputs: { ServiceRef: { Value: { Ref: 'Service' } } } },
+    ...input,
+  });
+  const consumer = (input: Partial<TemplateInput> = {}): TemplateInput => ({ stackName: 'Application', template: { Resources: {} }, ...input });
+  const getOutput = (fields: Record<string, unknown>) => ({ 'Fn::GetStackOutput': { StackName: 'Security', OutputName: 'ServiceRef', ...fields } });
+  const reasonOf = (value: unknown) => (value as Unresolved).reason;
+
+  test('reads the output of the stack with that name, in the consumer region by default or by Ref AWS::Region', () => {
+    const r = resolver([producer(), consumer()]);
+    expect(r.resolve('S1', getOutput({}))).toBe('{{ref:S0.Service}}');
+    expect(r.resolve('S1', getOutput({ Region: { Ref: 'AWS::Region' } }))).toBe('{{ref:S0.Service}}');
+  });
+
+  test('names the producer by its deployed stack name, not its construct path', () => {
+    const r = resolver([producer({ stackName: 'Prod/Security', cloudFormationStackName: 'Prod-Security' }), consumer()]);
+    expect(r.resolve('S1', getOutput({ StackName: 'Prod-Security' }))).toBe('{{ref:S0.Service}}');
+    expect(reasonOf(r.resolve('S1', getOutput({ StackName: 'Prod/Security' })))).toMatch(/names stack 'Prod\/Security', which is not a stack of this app/);
+  });
+
+  test('picks the stack of the requested region among stacks of the same name', () => {
+    const r = resolver([
+      producer({ region: 'eu-west-1', template: { Resources: { Service: SERVICE }, Outputs: { ServiceRef: { Value: 'west' } } } }),
+      producer({ region: 'us-east-1', template: { Resources: { Service: SERVICE }, Outputs: { ServiceRef: { Value: 'east' } } } }),
+      consumer({ region: 'eu-west-1' }),
+    ]);
+    expect(r.resolve('S2', getOutput({}))).toBe('west');
+    expect(r.resolve('S2', getOutput({ Region: 'us-east-1' }))).toBe('east');
+    expect(reasonOf(r.resolve('S2', getOutput({ Region: 'ap-south-1' })))).toMatch(/stack 'Security' in ap-south-1, which is not a stack/);
+  });
+
+  test('a stack of the same name whose region is unknown matches any region; two such stacks are ambiguous', () => {
+    expect(resolver([producer(), consumer()]).resolve('S1', getOutput({ Region: 'us-west-2' }))).toBe('{{ref:S0.Service}}');
+    const reason = reasonOf(resolver([producer(), producer(), consumer()]).resolve('S2', getOutput({})));
+    expect(reason).toMatch(/matches 2 stacks of this app/);
+  });
+
+  test('a RoleArn of another account selects the producer of that account', () => {
+    const r = resolver([producer({ account: '111111111111' }), consumer({ account: '111111111111' })]);
+    expect(r.resolve('S1', getOutput({}))).toBe('{{ref:S0.Service}}');
+    const reason = reasonOf(r.resolve('S1', getOutput({ RoleArn: 'arn:aws:iam::222222222222:role/reader' })));
+    expect(reason).toMatch(/stack 'Security' of account 222222222222, which is not a stack of this app/);
+  });
+
+  test('an unknown output, a deploy-time stack name and a malformed argument are unresolved with the reason', () => {
+    const r = resolver([producer(), consumer({ template: { Parameters: { Name: { Type: 'String' } }, Resources: {} } })]);
+    expect(reasonOf(r.resolve('S1', getOutput({ OutputName: 'Nope' })))).toMatch(/stack 'Security' has no output 'Nope'/);
+    expect(reasonOf(r.resolve('S1', getOutput({ StackName: { Ref: 'Name' } })))).toMatch(/deploy-time StackName/);
+    expect(reasonOf(r.resolve('S1', { 'Fn::GetStackOutput': ['Security', 'ServiceRef'] }))).toMatch(/malformed Fn::GetStackOutput/);
+  });
+
+  test('a nested stack is never a Fn::GetStackOutput producer (its name is generated)', () => {
+    const r = resolver([consumer({ template: { Resources: { Child: { Type: 'AWS::CloudFormation::Stack' } } } }), producer({ parent: { index: 0, logicalId: 'Child' } })]);
+    expect(isUnresolved(r.resolve('S0', getOutput({})))).toBe(true);
+  });
+});

@@ -1,14 +1,20 @@
 import {
   Finding, FindingSeverity, GWLB_PATH_RULES, RuleId, UnresolvedRuleId,
 } from '../../lib/validation';
-import { ArchitectureOptions, buildArchitecture } from './fixture';
+import { ArchitectureOptions, buildArchitecture, testApp } from './fixture';
 import { findingsOf, summary } from './helpers';
 
 interface Layout {
   readonly options: ArchitectureOptions;
   readonly az: (i: number) => string;
   readonly securityPrefix: string;
+  /** @default 'AppStack/' */
+  readonly appPrefix?: string;
+  /** App context, e.g. the cross-stack reference strength. @default - none */
+  readonly context?: Record<string, unknown>;
 }
+
+const WEAK_REFERENCES = { '@aws-cdk/core:defaultCrossStackReferences': 'weak' };
 
 const symbolic = (i: number) => `GetAZs[${i}]`;
 const LAYOUTS: Array<[string, Layout]> = [
@@ -16,6 +22,13 @@ const LAYOUTS: Array<[string, Layout]> = [
   ['separate stacks (cross-stack references)', { options: { separateStacks: true }, az: symbolic, securityPrefix: 'SecurityStack/' }],
   ['a nested security stack', { options: { nestedSecurity: true }, az: symbolic, securityPrefix: 'AppStack/Security/' }],
   ['env-aware stacks with literal AZs', { options: { literalAzs: true, separateStacks: true }, az: (i) => `eu-west-1${'abc'[i]}`, securityPrefix: 'SecurityStack/' }],
+  ['separate stacks with weak references (Fn::GetStackOutput)', {
+    options: { separateStacks: true }, az: symbolic, securityPrefix: 'SecurityStack/', context: WEAK_REFERENCES,
+  }],
+  ['env-aware stacks in a Stage with weak references', {
+    options: { separateStacks: true, inStage: true, literalAzs: true }, az: (i) => `eu-west-1${'abc'[i]}`,
+    securityPrefix: 'Prod/SecurityStack/', appPrefix: 'Prod/AppStack/', context: WEAK_REFERENCES,
+  }],
 ];
 
 interface Broken {
@@ -45,14 +58,14 @@ function constructPaths(finding: Finding): string[] {
 
 describe.each(LAYOUTS)('GWLB path rules, %s', (_layoutName, layout) => {
   test.each([2, 3])('a correct %d-AZ architecture has no finding', (azCount) => {
-    expect(summary(findingsOf(buildArchitecture({ ...layout.options, azCount }).app))).toEqual([]);
+    expect(summary(findingsOf(buildArchitecture({ ...layout.options, azCount }, testApp(layout.context)).app))).toEqual([]);
   });
 
   test.each(BROKEN)('fails on %s with exactly its finding', (_name, broken) => {
-    const findings = findingsOf(buildArchitecture({ ...layout.options, ...broken.options }).app);
+    const findings = findingsOf(buildArchitecture({ ...layout.options, ...broken.options }, testApp(layout.context)).app);
     expect(summary(findings)).toEqual([`error ${broken.ruleId} ${broken.azs ? broken.azs.map(layout.az).join(', ') : '-'}`]);
     const [finding] = findings;
-    const expected = broken.resources.map((id) => (id.startsWith('@') ? `${layout.securityPrefix}${id.slice(1)}` : `AppStack/${id}`));
+    const expected = broken.resources.map((id) => (id.startsWith('@') ? `${layout.securityPrefix}${id.slice(1)}` : `${layout.appPrefix ?? 'AppStack/'}${id}`));
     expect(constructPaths(finding)).toEqual(expect.arrayContaining(expected));
     expect(finding.message.length).toBeGreaterThan(40);
     expect(finding.fix.length).toBeGreaterThan(20);

@@ -102,6 +102,17 @@ export function buildArtifacts(outDir: string): { sim: string; agent: string; ad
   return { sim, agent, addon: addonFile };
 }
 
+/** Removes labs of earlier test runs whose process is gone (e.g. a killed jest worker). */
+function sweepStaleLabs(): void {
+  const names = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]);
+  const stale = new Set<string>();
+  for (const name of names) {
+    const m = /^(gwe2e-(\d+)-[0-9a-f]{6})-/.exec(name);
+    if (m && !fs.existsSync(`/proc/${m[2]}`)) stale.add(m[1]);
+  }
+  for (const prefix of stale) spawnSync('bash', [path.join(REPO, 'scripts', 'demo-lab.sh'), 'down', prefix]);
+}
+
 export interface SimStatus {
   counters: Record<string, number>;
   violations: Record<string, number>;
@@ -129,6 +140,7 @@ export class Lab {
     if (process.getuid?.() !== 0) {
       throw new Error(`cannot create network namespaces: the e2e tests must run as root (uid is ${process.getuid?.()})`);
     }
+    sweepStaleLabs();
     this.created = true;
     const r = await run('bash', [path.join(REPO, 'scripts', 'demo-lab.sh'), 'up', this.prefix, String(agents)]);
     if (r.code !== 0) {
