@@ -5,6 +5,7 @@ import { IGatewayLoadBalancerEndpointService } from '../lib/gwlb';
 import {
   Appliance, AppliancePolicy, InspectedApplication, InspectionVpc, PortRange, RuleAction, RuleProtocol,
 } from '../lib/patterns';
+import { GwlbPathValidator } from '../lib/validation';
 
 /** The security side: the inspection VPC with its appliances and endpoint service. */
 export class SecurityStack extends Stack {
@@ -59,6 +60,7 @@ export function createExampleApp(app: App): ExampleApp {
     region: app.node.tryGetContext('region') ?? process.env.CDK_DEFAULT_REGION,
   };
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new GwlbPathValidator());
   const security = new SecurityStack(app, 'GwlbInspectionSecurity', {
     env,
     description: 'GWLB inspection: security VPC, Gateway Load Balancer and appliances',

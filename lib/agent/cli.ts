@@ -8,6 +8,12 @@ import { isLogLevel, LOG_LEVELS, LogLevel } from './log';
 
 export type ReplyMode = 'bound-port' | 'dgram';
 export const REPLY_MODES: readonly ReplyMode[] = ['bound-port', 'dgram'];
+/** auto: node's UDP handle when a startup self-test passes, else the dgram API (udp-send.ts). */
+export type SendPathMode = 'auto' | 'dgram';
+export const SEND_PATH_MODES: readonly SendPathMode[] = ['auto', 'dgram'];
+/** --self-probe-interval-ms range (0 disables the probe). */
+export const MIN_SELF_PROBE_INTERVAL_MS = 100;
+export const MAX_SELF_PROBE_INTERVAL_MS = 60_000;
 
 export interface AgentConfig {
   readonly listen: string;
@@ -21,6 +27,9 @@ export interface AgentConfig {
   readonly tcpIdleSeconds: number;
   readonly udpIdleSeconds: number;
   readonly maxFlows: number;
+  /** Self-probe period; 0: no self-probe. */
+  readonly selfProbeIntervalMs: number;
+  readonly sendPath: SendPathMode;
 }
 
 export const DEFAULT_CONFIG: AgentConfig = {
@@ -33,6 +42,8 @@ export const DEFAULT_CONFIG: AgentConfig = {
   tcpIdleSeconds: 350,
   udpIdleSeconds: 120,
   maxFlows: 1_000_000,
+  selfProbeIntervalMs: 2000,
+  sendPath: 'auto',
 };
 
 export type CliResult = { readonly kind: 'help' } | { readonly kind: 'run'; readonly config: AgentConfig };
@@ -64,6 +75,16 @@ Options:
   --tcp-idle-seconds N     Idle timeout of TCP flows (1-86400). Default 350
   --udp-idle-seconds N     Idle timeout of UDP and other flows (1-86400). Default 120
   --max-flows N            Flow table capacity (1-100000000). Default 1000000
+  --self-probe-interval-ms N
+                           Data-path self-probe period (${MIN_SELF_PROBE_INTERVAL_MS}-${MAX_SELF_PROBE_INTERVAL_MS}, or 0). Default 2000. The probe
+                           sends a GENEVE packet from 127.0.0.81 through the listening socket, the
+                           inspector and the reply path, and expects it back unchanged within
+                           min(1000, N/2) ms; after 2 misses in a row /healthz answers 503. 0 turns
+                           it off (logged as a warning): /healthz then checks only the sockets, the
+                           send errors and the event loop, not that packets get through.
+  --send-path MODE         auto: send replies through node's UDP handle, without a callback per
+                           packet, when a self-test at start passes, else through the dgram API
+                           (default). dgram: always the dgram API.
   --help                   Show this help and exit
 
 Signals: SIGHUP reloads --policy (an invalid file keeps the running policy);
@@ -81,6 +102,8 @@ const OPTIONS = {
   'tcp-idle-seconds': { type: 'string' },
   'udp-idle-seconds': { type: 'string' },
   'max-flows': { type: 'string' },
+  'self-probe-interval-ms': { type: 'string' },
+  'send-path': { type: 'string' },
   'help': { type: 'boolean' },
 } as const;
 
@@ -103,6 +126,8 @@ export function parseCli(argv: readonly string[]): CliResult {
     tcpIdleSeconds: integer('--tcp-idle-seconds', str('tcp-idle-seconds'), DEFAULT_CONFIG.tcpIdleSeconds, 1, 86400, 'is not a whole number of seconds'),
     udpIdleSeconds: integer('--udp-idle-seconds', str('udp-idle-seconds'), DEFAULT_CONFIG.udpIdleSeconds, 1, 86400, 'is not a whole number of seconds'),
     maxFlows: integer('--max-flows', str('max-flows'), DEFAULT_CONFIG.maxFlows, 1, 100_000_000, 'is not a whole number'),
+    selfProbeIntervalMs: selfProbeInterval(str('self-probe-interval-ms')),
+    sendPath: oneOf('--send-path', str('send-path'), SEND_PATH_MODES, DEFAULT_CONFIG.sendPath),
   };
   return { kind: 'run', config };
 }
@@ -176,6 +201,19 @@ function logLevel(raw: string | undefined): LogLevel {
   if (raw === undefined) return DEFAULT_CONFIG.logLevel;
   if (!isLogLevel(raw)) throw new CliError(`--log-level: ${JSON.stringify(raw)} is not one of ${LOG_LEVELS.join(', ')}`);
   return raw;
+}
+
+function selfProbeInterval(raw: string | undefined): number {
+  const n = raw === undefined ? DEFAULT_CONFIG.selfProbeIntervalMs : /^[0-9]{1,10}$/.test(raw) ? Number(raw) : NaN;
+  if (n === 0 || (n >= MIN_SELF_PROBE_INTERVAL_MS && n <= MAX_SELF_PROBE_INTERVAL_MS)) return n;
+  throw new CliError(`--self-probe-interval-ms: ${JSON.stringify(raw)} is not a whole number of milliseconds ` +
+    `(0 or ${MIN_SELF_PROBE_INTERVAL_MS}-${MAX_SELF_PROBE_INTERVAL_MS})`);
+}
+
+function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[], dflt: T): T {
+  if (raw === undefined) return dflt;
+  if (!(allowed as readonly string[]).includes(raw)) throw new CliError(`${flag}: ${JSON.stringify(raw)} is not one of ${allowed.join(', ')}`);
+  return raw as T;
 }
 
 function replyMode(raw: string | undefined): ReplyMode {

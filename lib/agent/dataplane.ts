@@ -8,15 +8,39 @@
  * Self-probe packets (see self-probe.ts and ProbeEndpoint) take the same socket,
  * the same inspector and the same replier, but are counted in `probeMetrics` and
  * `probeVerdicts` instead of the customer counters, and are exempt from policy.
+ *
+ * One process, one GENEVE socket, by design. Spreading the load over worker processes would
+ * need every packet of a flow (both directions: same cookie, same canonical 5-tuple) to reach
+ * the worker holding that flow's state, or a blocked flow (payload drop rule) leaks through
+ * another worker. On Node 20 that cannot be had:
+ * - dgram has no SO_REUSEPORT (`reusePort` arrived in Node 22.12/23.1), and without it a
+ *   second socket cannot bind the port; with SO_REUSEADDR only one socket gets unicast.
+ * - cluster shares ONE socket between workers: whichever worker reads first gets the
+ *   datagram, with no flow affinity at all.
+ * - Even SO_REUSEPORT hashes the OUTER 4-tuple; nothing documents that GWLB sends both
+ *   directions of a flow from the same outer source port, and a change in the worker set
+ *   re-spreads flows (their block state stays behind). Steering on the flow cookie would need
+ *   a reuseport BPF program, i.e. a native addon.
+ * - Bound-port replies need a socket bound to each GWLB source port: one process owns it.
+ * - A dispatcher thread that reads, hashes and hands packets to worker_threads still pays the
+ *   receive and send system calls (most of the cost) on its own thread, plus a copy.
+ * So the way to scale is more, or larger, appliance instances behind the GWLB, which keeps
+ * flows sticky to one target itself.
  */
 import { createSocket, RemoteInfo, Socket } from 'node:dgram';
+import { u16, u32 } from './bytes';
 import type { ReplyMode } from './cli';
 import { DROP_REASON_COUNT, DropReason } from './drop-reasons';
 import { decodeInto, GeneveView } from './geneve';
+import {
+  AWS_ENI_ID_DATA, AWS_OPTION_CLASS, AWS_OPTION_ENI_ID, GENEVE_BASE_LENGTH, GENEVE_OPTION_HEADER_LENGTH, OPT_LENGTH_MASK,
+  OPT_OFF_CLASS, OPT_OFF_LENGTH, OPT_OFF_TYPE,
+} from './geneve-format';
 import { AgentMetrics } from './metrics';
 import { BoundPortReplier, DEFAULT_MAX_REPLY_SOCKETS } from './reply-bound-port';
 import { isLoopbackIPv4, ReplyContext, Replier, SendTracker } from './reply-common';
 import { ListenSocketReplier } from './reply-dgram';
+import { SendPathChoice, SendPathName, selectSendPath } from './udp-send';
 
 /** The part of the core's Inspector the data plane uses. */
 export interface PacketInspector {
@@ -37,6 +61,8 @@ export interface DataplaneOptions {
   readonly maxReplySockets?: number;
   /** Rate-limited warning sink. */
   readonly warn: (msg: string, fields: Record<string, unknown>) => void;
+  /** Preferred send path (udp-send.ts); native falls back to dgram by itself. @default 'native' */
+  readonly sendPath?: SendPathName;
 }
 
 /** What the data plane needs from the self-probe (implemented by SelfProbe). */
@@ -66,6 +92,21 @@ export function isProbeSource(address: string, eniIdHigh: number, eniIdLow: numb
   return isLoopbackIPv4(address) && eniIdHigh === probe.eniIdHigh && eniIdLow === probe.eniIdLow;
 }
 
+/**
+ * True when the first GENEVE option is where GWLB (and the probe) put it, an AWS ENI id option
+ * (class 0x0108, type 0x01, 8 data bytes), and holds another ENI id than the probe's. Then the
+ * packet is not the probe's: decodeInto would either read that ENI id or fail (a repeated or
+ * overrunning option). False means "decode to find out".
+ */
+export function isOtherEniAtUsualPlace(msg: Buffer, probe: ProbeEndpoint): boolean {
+  const opt = GENEVE_BASE_LENGTH;
+  const data = opt + GENEVE_OPTION_HEADER_LENGTH;
+  if (msg.length < data + AWS_ENI_ID_DATA) return false;
+  if (u16(msg, opt + OPT_OFF_CLASS) !== AWS_OPTION_CLASS) return false;
+  if (msg[opt + OPT_OFF_TYPE] !== AWS_OPTION_ENI_ID || (msg[opt + OPT_OFF_LENGTH] & OPT_LENGTH_MASK) * 4 !== AWS_ENI_ID_DATA) return false;
+  return u32(msg, data) !== probe.eniIdHigh || u32(msg, data + 4) !== probe.eniIdLow;
+}
+
 export interface SocketBufferSizes {
   readonly recv: number;
   readonly send: number;
@@ -84,6 +125,7 @@ export class Dataplane {
   private probe: ProbeEndpoint | null = null;
   private readonly probeView = new GeneveView();
   private inProbe = false;
+  private sendPathChoice: SendPathChoice | null = null;
 
   constructor(
     private readonly opts: DataplaneOptions,
@@ -93,8 +135,21 @@ export class Dataplane {
     this.sender = new SendTracker(metrics);
   }
 
-  /** Bind the listening socket. Rejects with a message naming the address on failure. */
-  start(): Promise<SocketBufferSizes> {
+  /** Choose the send path, then bind the listening socket. Rejects with a message naming the address on failure. */
+  async start(): Promise<SocketBufferSizes> {
+    const choice = await selectSendPath(this.opts.sendPath ?? 'native');
+    this.sender.sendPath = choice.path;
+    this.probeSender.sendPath = choice.path;
+    this.sendPathChoice = choice;
+    return this.bindListening();
+  }
+
+  /** How replies are sent (null before start). */
+  get sendPath(): SendPathChoice | null {
+    return this.sendPathChoice;
+  }
+
+  private bindListening(): Promise<SocketBufferSizes> {
     const socket = createSocket({ type: 'udp4' });
     this.socket = socket;
     return new Promise((resolve, reject) => {
@@ -157,9 +212,11 @@ export class Dataplane {
   };
 
   private isProbePacket(msg: Buffer, address: string): boolean {
+    const probe = this.probe as ProbeEndpoint;
+    if (isOtherEniAtUsualPlace(msg, probe)) return false; // the common case, without a second decode
     const v = this.probeView;
     if (decodeInto(msg, 0, msg.length, v) !== DropReason.NONE) return false; // the inspector will count it
-    return isProbeSource(address, v.eniIdHigh, v.eniIdLow, this.probe as ProbeEndpoint);
+    return isProbeSource(address, v.eniIdHigh, v.eniIdLow, probe);
   }
 
   /** A probe request goes through the real inspector and replier; policy verdicts are waived. */

@@ -10,6 +10,7 @@
  * critical option, the three AWS options present once each with the right length, inner protocol
  * IPv4 or IPv6. VNI is not checked; reserved bits are ignored on receive and sent as zero.
  */
+import { u16, u24, u32 } from './bytes';
 import { DropReason, DropReasonCode } from './drop-reasons';
 import {
   AWS_ATTACHMENT_ID_DATA, AWS_ENI_ID_DATA, AWS_FLOW_COOKIE_DATA, AWS_OPTION_ATTACHMENT_ID, AWS_OPTION_CLASS,
@@ -70,17 +71,17 @@ function readAwsOption(buf: Buffer, type: number, dataAt: number, dataLen: numbe
   switch (type) {
     case AWS_OPTION_ENI_ID:
       if (dataLen !== AWS_ENI_ID_DATA || (seen & SEEN_ENI) !== 0) return -1;
-      out.eniIdHigh = buf.readUInt32BE(dataAt);
-      out.eniIdLow = buf.readUInt32BE(dataAt + 4);
+      out.eniIdHigh = u32(buf, dataAt);
+      out.eniIdLow = u32(buf, dataAt + 4);
       return seen | SEEN_ENI;
     case AWS_OPTION_ATTACHMENT_ID:
       if (dataLen !== AWS_ATTACHMENT_ID_DATA || (seen & SEEN_ATTACHMENT) !== 0) return -1;
-      out.attachmentIdHigh = buf.readUInt32BE(dataAt);
-      out.attachmentIdLow = buf.readUInt32BE(dataAt + 4);
+      out.attachmentIdHigh = u32(buf, dataAt);
+      out.attachmentIdLow = u32(buf, dataAt + 4);
       return seen | SEEN_ATTACHMENT;
     case AWS_OPTION_FLOW_COOKIE:
       if (dataLen !== AWS_FLOW_COOKIE_DATA || (seen & SEEN_COOKIE) !== 0) return -1;
-      out.flowCookie = buf.readUInt32BE(dataAt);
+      out.flowCookie = u32(buf, dataAt);
       return seen | SEEN_COOKIE;
     default:
       return seen; // not an AWS option we know (caller handled the critical bit)
@@ -108,8 +109,8 @@ export function decodeInto(buf: Buffer, offset: number, length: number, out: Gen
   out.oam = (flags & GENEVE_FLAG_OAM) !== 0;
   out.critical = (flags & GENEVE_FLAG_CRITICAL) !== 0;
   if (out.oam) return fail(out, DropReason.OAM, offset + OFF_FLAGS, flags);
-  out.protocolType = buf.readUInt16BE(offset + OFF_PROTOCOL);
-  out.vni = buf.readUIntBE(offset + OFF_VNI, 3);
+  out.protocolType = u16(buf, offset + OFF_PROTOCOL);
+  out.vni = u24(buf, offset + OFF_VNI);
   const headerLength = GENEVE_BASE_LENGTH + (b0 & OPT_LEN_MASK) * 4;
   out.headerLength = headerLength;
   const optionsEnd = offset + headerLength;
@@ -119,7 +120,7 @@ export function decodeInto(buf: Buffer, offset: number, length: number, out: Gen
   let at = offset + GENEVE_BASE_LENGTH;
   // `at` and `optionsEnd` are both 4-byte aligned from `offset`, so an option header always fits.
   while (at < optionsEnd) {
-    const optionClass = buf.readUInt16BE(at + OPT_OFF_CLASS);
+    const optionClass = u16(buf, at + OPT_OFF_CLASS);
     const type = buf[at + OPT_OFF_TYPE];
     const dataLen = (buf[at + OPT_OFF_LENGTH] & OPT_LENGTH_MASK) * 4;
     const dataAt = at + GENEVE_OPTION_HEADER_LENGTH;

@@ -7,12 +7,14 @@
  *                   for --drain-seconds, then exit 0. A second signal exits now.
  *
  * /healthz also reflects the data path: a self-probe (self-probe.ts) sends a GENEVE
- * packet through the agent every 2 s and expects it back unchanged.
+ * packet through the agent every 2 s (--self-probe-interval-ms; 0 turns it off, with a
+ * warning) and expects it back unchanged.
  *
  * Exit codes: 0 normal, 1 runtime failure (e.g. port in use), 2 bad flags or policy.
  */
 import type { Server } from 'node:http';
 import { AgentConfig, CliError, HELP, parseCli } from './cli';
+import { CoarseClock } from './coarse-clock';
 import { Dataplane } from './dataplane';
 import { DROP_REASON_NAMES } from './drop-reasons';
 import { evaluateHealth, HealthSource, HealthVerdict, LagMonitor, SendWindow, startHealthServer } from './health';
@@ -20,7 +22,7 @@ import { Inspector, PolicyDropEvent } from './inspector';
 import { Logger, LogSink, RateLimiter } from './log';
 import { AgentMetrics, mergeDropCounts, renderMetrics, runtimeDropCounts, SelfProbeSnapshot, subtractCounts } from './metrics';
 import { allowAllPolicy, CompiledPolicy, loadPolicyFile, PolicyError } from './policy';
-import { SelfProbe, SelfProbeOptions } from './self-probe';
+import { probeTimeoutFor, SelfProbe, SelfProbeOptions } from './self-probe';
 
 /** Housekeeping period: send-window sample, log flushes. */
 const TICK_MS = 1000;
@@ -29,7 +31,10 @@ const SWEEP_MS = 5000;
 
 /** Tuning for tests and embedders; the CLI uses the defaults. */
 export interface AgentOptions {
-  /** Self-probe timing. @default - every 2000 ms, 1000 ms timeout, 503 after 2 failures */
+  /**
+   * Self-probe timing; overrides the interval from the config (--self-probe-interval-ms). No probe
+   * runs when the config's interval is 0. @default - config interval, probeTimeoutFor() it, 503 after 2 failures
+   */
   readonly selfProbe?: Pick<SelfProbeOptions, 'intervalMs' | 'timeoutMs' | 'failureThreshold'>;
 }
 
@@ -37,6 +42,8 @@ export class Agent implements HealthSource {
   readonly metrics = new AgentMetrics();
   readonly inspector: Inspector;
   readonly dataplane: Dataplane;
+  /** The packet path's clock (flow idle timers): a cached value refreshed every 100 ms. */
+  private readonly clock = new CoarseClock();
   private readonly lag = new LagMonitor();
   private readonly sendWindow = new SendWindow(10);
   private readonly dropLogLimiter = new RateLimiter({ burst: 20, perSecond: 10 });
@@ -61,16 +68,30 @@ export class Agent implements HealthSource {
       tcpIdleSeconds: config.tcpIdleSeconds,
       otherIdleSeconds: config.udpIdleSeconds,
       maxFlows: config.maxFlows,
+      now: this.clock.now,
     });
     this.inspector.onPolicyDrop = (e) => this.logPolicyDrop(e);
     this.dataplane = new Dataplane(
-      { listen: config.listen, port: config.port, replyMode: config.replyMode, warn: (m, f) => this.warnLimited(m, f) },
+      {
+        listen: config.listen, port: config.port, replyMode: config.replyMode, warn: (m, f) => this.warnLimited(m, f),
+        sendPath: config.sendPath === 'dgram' ? 'dgram' : 'native',
+      },
       this.inspector,
       this.metrics,
     );
   }
 
   async start(): Promise<void> {
+    this.clock.start();
+    try {
+      await this.startServices();
+    } catch (err) {
+      this.clock.stop();
+      throw err;
+    }
+  }
+
+  private async startServices(): Promise<void> {
     const c = this.config;
     const buffers = await this.dataplane.start();
     try {
@@ -96,8 +117,12 @@ export class Agent implements HealthSource {
       policy: c.policyFile ?? null, policyRules: this.policyRules(), policyGeneration: this.inspector.policyGeneration,
       drainSeconds: c.drainSeconds, tcpIdleSeconds: c.tcpIdleSeconds, udpIdleSeconds: c.udpIdleSeconds,
       maxFlows: c.maxFlows, recvBufferBytes: buffers.recv, sendBufferBytes: buffers.send, pid: process.pid,
+      sendPath: this.dataplane.sendPath?.path.name, sendPathReason: this.dataplane.sendPath?.reason || undefined,
       selfProbe: this.probe && { from: this.probe.plan.source, to: this.probe.plan.target, intervalMs: this.probe.intervalMs },
     });
+    if (this.probe === null) {
+      this.log.warn('self-probe disabled (--self-probe-interval-ms 0): /healthz does not check that packets get through the data path');
+    }
     if (c.replyMode === 'dgram') {
       this.log.warn('reply-mode dgram: replies leave from the listening port, so the GWLB source port is not kept', {
         port: c.port,
@@ -154,10 +179,13 @@ export class Agent implements HealthSource {
   }
 
   private async startProbe(): Promise<void> {
+    const intervalMs = this.config.selfProbeIntervalMs;
+    if (intervalMs === 0) return; // disabled: start() warns
     const address = this.dataplane.address();
     if (address === null) throw new Error('the data socket is not bound');
     const probe = new SelfProbe({
-      listenAddress: this.config.listen, listenPort: address.port, replyMode: this.config.replyMode, ...this.options.selfProbe,
+      listenAddress: this.config.listen, listenPort: address.port, replyMode: this.config.replyMode,
+      intervalMs, timeoutMs: probeTimeoutFor(intervalMs), ...this.options.selfProbe,
     });
     this.dataplane.attachProbe(probe);
     this.probe = probe;
@@ -212,6 +240,7 @@ export class Agent implements HealthSource {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.lag.stop();
+    this.clock.stop();
     // Data plane first: with --listen 0.0.0.0 a probe reply still in flight would otherwise reach
     // the listening socket after the probe is detached and be treated as customer traffic.
     await this.dataplane.close();

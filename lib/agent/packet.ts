@@ -17,6 +17,7 @@
  * No Next Header (59) stop the walk: `protocol` is 50/59, no L4 header. The L4 protocol of an
  * IPv6 packet is the last Next Header value.
  */
+import { u16, u32 } from './bytes';
 import { DropReason, DropReasonCode } from './drop-reasons';
 
 export const IPPROTO_HOPOPTS = 0;
@@ -131,19 +132,19 @@ function parseL4(buf: Buffer, at: number, end: number, out: ParsedPacket): DropR
       if (avail < TCP_MIN_HEADER) return DropReason.INNER_MALFORMED;
       headerLength = (buf[at + TCP_OFF_DATA_OFFSET] >>> 4) * 4;
       if (headerLength < TCP_MIN_HEADER || headerLength > avail) return DropReason.INNER_MALFORMED;
-      out.srcPort = buf.readUInt16BE(at);
-      out.dstPort = buf.readUInt16BE(at + 2);
+      out.srcPort = u16(buf, at);
+      out.dstPort = u16(buf, at + 2);
       break;
     }
     case IPPROTO_UDP: {
       if (avail < UDP_HEADER) return DropReason.INNER_MALFORMED;
-      let udpLength = buf.readUInt16BE(at + UDP_OFF_LENGTH);
+      let udpLength = u16(buf, at + UDP_OFF_LENGTH);
       if (udpLength < UDP_HEADER) return DropReason.INNER_MALFORMED;
       // A first fragment carries only part of the datagram the UDP length describes.
       if (out.isFragment) udpLength = avail;
       else if (udpLength > avail) return DropReason.INNER_MALFORMED;
-      out.srcPort = buf.readUInt16BE(at);
-      out.dstPort = buf.readUInt16BE(at + 2);
+      out.srcPort = u16(buf, at);
+      out.dstPort = u16(buf, at + 2);
       out.hasL4Header = true;
       out.payloadOffset = at + UDP_HEADER;
       out.payloadLength = udpLength - UDP_HEADER;
@@ -152,8 +153,8 @@ function parseL4(buf: Buffer, at: number, end: number, out: ParsedPacket): DropR
     case IPPROTO_SCTP: {
       if (avail < SCTP_HEADER) return DropReason.INNER_MALFORMED;
       headerLength = SCTP_HEADER;
-      out.srcPort = buf.readUInt16BE(at);
-      out.dstPort = buf.readUInt16BE(at + 2);
+      out.srcPort = u16(buf, at);
+      out.dstPort = u16(buf, at + 2);
       break;
     }
     case IPPROTO_ICMP:
@@ -177,16 +178,16 @@ function parseL4(buf: Buffer, at: number, end: number, out: ParsedPacket): DropR
 function parseIPv4(buf: Buffer, offset: number, end: number, out: ParsedPacket): DropReasonCode {
   if (end - offset < IPV4_MIN_HEADER) return DropReason.INNER_MALFORMED;
   const headerLength = (buf[offset] & 0x0f) * 4;
-  const totalLength = buf.readUInt16BE(offset + IPV4_OFF_TOTAL_LENGTH);
+  const totalLength = u16(buf, offset + IPV4_OFF_TOTAL_LENGTH);
   if (headerLength < IPV4_MIN_HEADER || totalLength < headerLength || totalLength > end - offset) {
     return DropReason.INNER_MALFORMED;
   }
   out.ipVersion = 4;
   out.ipLength = totalLength;
   out.protocol = buf[offset + IPV4_OFF_PROTOCOL];
-  out.src[0] = buf.readUInt32BE(offset + IPV4_OFF_SRC);
-  out.dst[0] = buf.readUInt32BE(offset + IPV4_OFF_DST);
-  const fragment = buf.readUInt16BE(offset + IPV4_OFF_FRAGMENT);
+  out.src[0] = u32(buf, offset + IPV4_OFF_SRC);
+  out.dst[0] = u32(buf, offset + IPV4_OFF_DST);
+  const fragment = u16(buf, offset + IPV4_OFF_FRAGMENT);
   const fragmentOffset = fragment & IPV4_FRAG_OFFSET_MASK;
   out.isFragment = fragmentOffset !== 0 || (fragment & IPV4_MF) !== 0;
   const l4 = offset + headerLength;
@@ -200,13 +201,13 @@ function parseIPv4(buf: Buffer, offset: number, end: number, out: ParsedPacket):
 
 function parseIPv6(buf: Buffer, offset: number, end: number, out: ParsedPacket): DropReasonCode {
   if (end - offset < IPV6_HEADER) return DropReason.INNER_MALFORMED;
-  const ipEnd = offset + IPV6_HEADER + buf.readUInt16BE(offset + IPV6_OFF_PAYLOAD_LENGTH);
+  const ipEnd = offset + IPV6_HEADER + u16(buf, offset + IPV6_OFF_PAYLOAD_LENGTH);
   if (ipEnd > end) return DropReason.INNER_MALFORMED;
   out.ipVersion = 6;
   out.ipLength = ipEnd - offset;
   for (let w = 0; w < 4; w++) {
-    out.src[w] = buf.readUInt32BE(offset + IPV6_OFF_SRC + 4 * w);
-    out.dst[w] = buf.readUInt32BE(offset + IPV6_OFF_DST + 4 * w);
+    out.src[w] = u32(buf, offset + IPV6_OFF_SRC + 4 * w);
+    out.dst[w] = u32(buf, offset + IPV6_OFF_DST + 4 * w);
   }
   let next = buf[offset + IPV6_OFF_NEXT_HEADER];
   let at = offset + IPV6_HEADER;
@@ -231,7 +232,7 @@ function parseIPv6(buf: Buffer, offset: number, end: number, out: ParsedPacket):
         break;
       case IPPROTO_FRAGMENT: {
         if (ipEnd - at < IPV6_FRAG_HEADER) return DropReason.INNER_MALFORMED;
-        const field = buf.readUInt16BE(at + 2);
+        const field = u16(buf, at + 2);
         const fragmentOffset = field & IPV6_FRAG_OFFSET_MASK;
         if (fragmentOffset !== 0 || (field & IPV6_FRAG_M) !== 0) out.isFragment = true;
         if (fragmentOffset !== 0) {

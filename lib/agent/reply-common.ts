@@ -1,6 +1,6 @@
 /**
- * What every reply strategy shares: the Replier interface and the send
- * completion callback that counts packets/bytes out and send errors.
+ * What every reply strategy shares: the Replier interface and the SendTracker
+ * that counts packets/bytes out and send errors.
  *
  * Each reply names the SendTracker that accounts for it: the data plane passes
  * the customer tracker for GWLB traffic and the self-probe's tracker for probe
@@ -8,6 +8,7 @@
  */
 import type { Socket } from 'node:dgram';
 import { AgentMetrics } from './metrics';
+import { DGRAM_SEND_PATH, SendOutcome, SendPath } from './udp-send';
 
 /** Sends a GENEVE payload back to the GWLB. Implementations never throw. */
 export interface Replier {
@@ -25,36 +26,43 @@ export interface Replier {
 }
 
 /**
- * Counts the outcome of every reply send. `onSent` is created once and passed to
- * every `socket.send` so no closure is allocated per packet; node calls it with
- * (error) or (null, bytesSent).
+ * Counts the outcome of every reply send: packets/bytes out, or a send error (kept in
+ * `lastError` for the periodic warning). Sends go through `sendPath` (udp-send.ts): the native
+ * path reports synchronously without a per-packet callback; the dgram path calls `onSent`, which
+ * is created once so no closure is allocated per packet.
  */
-export class SendTracker {
+export class SendTracker implements SendOutcome {
   /** Last send error, for the periodic warning; cleared when logged. */
   lastError: Error | null = null;
+  /** Set by the data plane once it has chosen (selectSendPath). */
+  sendPath: SendPath = DGRAM_SEND_PATH;
 
   constructor(readonly metrics: AgentMetrics) {}
 
+  sent(bytes: number): void {
+    this.metrics.packetsOut++;
+    this.metrics.bytesOut += bytes;
+  }
+
+  failed(err: Error): void {
+    this.metrics.sendErrors++;
+    this.lastError = err;
+  }
+
   readonly onSent = (err: Error | null, bytes?: number): void => {
-    if (err) {
-      this.metrics.sendErrors++;
-      this.lastError = err;
-    } else {
-      this.metrics.packetsOut++;
-      this.metrics.bytesOut += bytes ?? 0;
-    }
+    if (err) this.failed(err);
+    else this.sent(bytes ?? 0);
   };
 
   /** A send that threw synchronously (e.g. the socket was closed). */
   fail(err: unknown): void {
-    this.metrics.sendErrors++;
-    this.lastError = err instanceof Error ? err : new Error(String(err));
+    this.failed(err instanceof Error ? err : new Error(String(err)));
   }
 
   /** Send on a connected socket. */
   sendConnected(socket: Socket, msg: Buffer): void {
     try {
-      socket.send(msg, this.onSent);
+      this.sendPath.sendConnected(socket, msg, this);
     } catch (err) {
       this.fail(err);
     }
@@ -63,7 +71,7 @@ export class SendTracker {
   /** Send on an unconnected socket (the listening socket). */
   sendTo(socket: Socket, msg: Buffer, port: number, address: string): void {
     try {
-      socket.send(msg, port, address, this.onSent);
+      this.sendPath.sendTo(socket, msg, port, address, this);
     } catch (err) {
       this.fail(err);
     }

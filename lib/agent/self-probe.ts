@@ -43,6 +43,11 @@ import { LOOPBACK_REPLY_ADDRESS } from './reply-bound-port';
 export const DEFAULT_PROBE_INTERVAL_MS = 2000;
 export const DEFAULT_PROBE_TIMEOUT_MS = 1000;
 export const DEFAULT_PROBE_FAILURE_THRESHOLD = 2;
+
+/** The reply timeout used for a probe interval: 1000 ms, or half the interval when that is shorter. */
+export function probeTimeoutFor(intervalMs: number): number {
+  return Math.min(DEFAULT_PROBE_TIMEOUT_MS, Math.floor(intervalMs / 2));
+}
 /** Loopback address the probe sends from (the alternative when the agent listens on it). */
 export const PROBE_SOURCE_ADDRESS = '127.0.0.81';
 export const PROBE_SOURCE_ADDRESS_ALT = '127.0.0.82';

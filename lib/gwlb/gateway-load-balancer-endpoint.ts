@@ -5,7 +5,7 @@ import { GatewayLoadBalancerIpAddressType } from './gateway-load-balancer';
 import {
   GatewayLoadBalancerEndpointService, IGatewayLoadBalancerEndpointService,
 } from './gateway-load-balancer-endpoint-service';
-import { fail, isConcrete, subnetAvailabilityZone, subnetHasIpv6, validateSubnetInVpc } from './validation';
+import { describeService, fail, isConcrete, subnetAvailabilityZone, subnetHasIpv6, validateSubnetInVpc } from './validation';
 
 /** A Gateway Load Balancer endpoint. */
 export interface IGatewayLoadBalancerEndpoint extends IResource {
@@ -115,7 +115,7 @@ export class GatewayLoadBalancerEndpoint extends Resource implements IGatewayLoa
     const needed = dualStack ? [ec2.IpAddressType.IPV4, ec2.IpAddressType.IPV6] : [ec2.IpAddressType.IPV4];
     const missing = needed.filter((t) => !supported.includes(t));
     if (missing.length > 0) {
-      const service = Construct.isConstruct(this.service) ? this.service.node.path : this.service.serviceName;
+      const service = describeService(this.service);
       fail(this, `ipAddressType is ${dualStack ? 'DUAL_STACK' : 'IPV4'} but endpoint service ${service} does not support `
         + `${missing.join(' and ')} (supportedIpAddressTypes: ${supported.join(', ')}): `
         + (dualStack

@@ -1,6 +1,7 @@
 import { Duration, Fn, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import type { IGatewayLoadBalancerEndpointService } from './gateway-load-balancer-endpoint-service';
 
 /**
  * Error thrown at synth time when a construct prop is invalid.
@@ -214,4 +215,13 @@ export function subnetIpv6Cidr(scope: IConstruct, subnet: ec2.ISubnet, ipv6CidrB
       + 'or give the subnet an IPv6 CIDR block');
   }
   return Fn.select(0, (subnet as ec2.Subnet).subnetIpv6CidrBlocks);
+}
+
+/** A service for messages: its construct path, and its name when known at synth time. */
+export function describeService(service: IGatewayLoadBalancerEndpointService): string {
+  const name = isConcrete(service.serviceName) ? service.serviceName : undefined;
+  if (!Construct.isConstruct(service)) {
+    return name ?? '(a service whose name is resolved at deploy time)';
+  }
+  return name === undefined ? service.node.path : `${service.node.path} (${name})`;
 }

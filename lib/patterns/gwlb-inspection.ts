@@ -1,11 +1,15 @@
 import { Construct } from 'constructs';
+import { GatewayLoadBalancerIpAddressType } from '../gwlb';
+import { ApplicationIpProtocol } from './application-vpc-layout';
 import { InspectedApplication, InspectedApplicationOptions } from './inspected-application';
 import { InspectionVpc, InspectionVpcProps } from './inspection-vpc';
 
 /** Properties of a {@link GwlbInspection}. */
 export interface GwlbInspectionProps {
   /**
-   * The security side.
+   * The security side. When the application side is dual-stack
+   * (`inspectedApplicationProps.ipProtocol: ApplicationIpProtocol.DUAL_STACK`), `ipAddressType`
+   * defaults to `GatewayLoadBalancerIpAddressType.DUAL_STACK`.
    * @default - InspectionVpc defaults: a new VPC, two appliances running the bundled agent
    */
   readonly inspectionVpcProps?: InspectionVpcProps;
@@ -28,7 +32,10 @@ export class GwlbInspection extends Construct {
 
   constructor(scope: Construct, id: string, props: GwlbInspectionProps = {}) {
     super(scope, id);
-    this.inspectionVpc = new InspectionVpc(this, 'Inspection', props.inspectionVpcProps);
+    const dualStack = props.inspectedApplicationProps?.ipProtocol === ApplicationIpProtocol.DUAL_STACK;
+    this.inspectionVpc = new InspectionVpc(this, 'Inspection', dualStack
+      ? { ...props.inspectionVpcProps, ipAddressType: props.inspectionVpcProps?.ipAddressType ?? GatewayLoadBalancerIpAddressType.DUAL_STACK }
+      : props.inspectionVpcProps);
     this.application = new InspectedApplication(this, 'Application', {
       ...props.inspectedApplicationProps,
       inspectionService: this.inspectionVpc,

@@ -7,11 +7,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { GatewayLoadBalancerEndpoint, IGatewayLoadBalancerEndpointService, IngressRouteTable } from '../gwlb';
+import {
+  GatewayLoadBalancerEndpoint, GatewayLoadBalancerIpAddressType, IGatewayLoadBalancerEndpointService, IngressRouteTable,
+} from '../gwlb';
 import { enableAccessLogs } from './alb-access-logs';
 import {
-  APPLICATION_SUBNET_GROUP, ApplicationEgress, createApplicationNetwork, ENDPOINT_SUBNET_GROUP, LOAD_BALANCER_SUBNET_GROUP,
+  APPLICATION_SUBNET_GROUP, ApplicationEgress, ApplicationIpProtocol, createApplicationNetwork, ENDPOINT_SUBNET_GROUP, LOAD_BALANCER_SUBNET_GROUP,
 } from './application-vpc-layout';
+import { validateDualStackService, validateDualStackSubnets, warnUninspectedIpv6Routes } from './dual-stack-checks';
 import { InspectionRouting } from './inspection-routing';
 import { distinctAvailabilityZones, fail, showAz } from './validation';
 import { WebServerFleet } from './web-server-fleet';
@@ -43,6 +46,16 @@ export interface InspectedApplicationOptions {
    * @default ApplicationEgress.INSPECTED_NAT_GATEWAYS
    */
   readonly egress?: ApplicationEgress;
+
+  /**
+   * Serve IPv6 clients too. `DUAL_STACK` makes a new VPC dual-stack (an `existingVpc` must
+   * already give its endpoint and load balancer subnets IPv6 CIDR blocks, and be defined in this
+   * app), the load balancer and the endpoints dual-stack, and routes every load balancer
+   * subnet's IPv6 traffic through the endpoint in its zone, both ways. The inspection service
+   * must support IPv6.
+   * @default ApplicationIpProtocol.IPV4_ONLY
+   */
+  readonly ipProtocol?: ApplicationIpProtocol;
 
   /**
    * The internet gateway of `existingVpc`.
@@ -147,20 +160,32 @@ export class InspectedApplication extends Construct {
   public readonly webServers: WebServerFleet;
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   public readonly launchTemplate: ec2.LaunchTemplate;
+  /** The IP protocols of the internet-facing path. */
+  public readonly ipProtocol: ApplicationIpProtocol;
 
   constructor(scope: Construct, id: string, props: InspectedApplicationProps) {
     super(scope, id);
+    this.ipProtocol = props.ipProtocol ?? ApplicationIpProtocol.IPV4_ONLY;
+    const dualStack = this.ipProtocol === ApplicationIpProtocol.DUAL_STACK;
+    if (dualStack) {
+      validateDualStackService(this, props.inspectionService);
+    }
     const internetGatewayId = this.resolveNetwork(props);
     this.vpc = props.existingVpc ?? createApplicationNetwork(this, 'Vpc', {
       cidr: props.cidr ?? '10.0.0.0/16',
       maxAzs: props.maxAzs ?? 2,
       egress: props.egress ?? ApplicationEgress.INSPECTED_NAT_GATEWAYS,
+      ipProtocol: this.ipProtocol,
     });
     const igw = internetGatewayId ?? (this.vpc as ec2.Vpc).internetGatewayId!;
     this.endpointSubnets = this.select(props.endpointSubnets, ENDPOINT_SUBNET_GROUP, 'endpointSubnets');
     this.loadBalancerSubnets = this.select(props.loadBalancerSubnets, LOAD_BALANCER_SUBNET_GROUP, 'loadBalancerSubnets');
     this.applicationSubnets = this.select(props.applicationSubnets, APPLICATION_SUBNET_GROUP, 'applicationSubnets');
     this.validateZones();
+    if (dualStack) {
+      validateDualStackSubnets(this, 'endpointSubnets', this.endpointSubnets);
+      validateDualStackSubnets(this, 'loadBalancerSubnets', this.loadBalancerSubnets);
+    }
 
     this.routing = new InspectionRouting(this, 'Routing', {
       vpc: this.vpc,
@@ -168,7 +193,9 @@ export class InspectedApplication extends Construct {
       internetGatewayId: igw,
       endpointSubnets: this.endpointSubnets,
       protectedSubnets: this.loadBalancerSubnets,
+      ipAddressType: dualStack ? GatewayLoadBalancerIpAddressType.DUAL_STACK : undefined,
     });
+    warnUninspectedIpv6Routes(this, dualStack, this.loadBalancerSubnets, this.applicationSubnets);
     this.endpoints = this.routing.endpoints;
     this.ingressRouteTable = this.routing.ingressRouteTable;
     // NAT gateways in the load balancer subnets: reachable only once their traffic is inspected.
@@ -183,8 +210,14 @@ export class InspectedApplication extends Construct {
       allowAllOutbound: false,
     });
     const ports = props.certificate ? [80, 443] : [80];
-    ports.forEach((port) => this.loadBalancerSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port),
-      `HTTP${port === 443 ? 'S' : ''} from the internet`));
+    const peers: Array<[ec2.IPeer, string]> = dualStack
+      ? [[ec2.Peer.anyIpv4(), ' over IPv4'], [ec2.Peer.anyIpv6(), ' over IPv6']]
+      : [[ec2.Peer.anyIpv4(), '']];
+    for (const port of ports) {
+      for (const [peer, family] of peers) {
+        this.loadBalancerSecurityGroup.addIngressRule(peer, ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from the internet${family}`);
+      }
+    }
     Validations.of(this.loadBalancerSecurityGroup).acknowledge({
       id: 'AwsSolutions::AwsSolutions-EC23',
       reason: 'The internet-facing load balancer must accept clients from any address on its listener ports; '
@@ -197,6 +230,7 @@ export class InspectedApplication extends Construct {
       vpcSubnets: { subnets: this.loadBalancerSubnets },
       securityGroup: this.loadBalancerSecurityGroup,
       dropInvalidHeaderFields: true,
+      ipAddressType: dualStack ? elbv2.IpAddressType.DUAL_STACK : undefined,
     });
     this.loadBalancer.node.addDependency(this.routing.inspectionEstablished);
     if (props.accessLogsBucket?.encryptionKey) {

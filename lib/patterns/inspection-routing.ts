@@ -1,7 +1,8 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
 import {
-  GatewayLoadBalancerEndpoint, IGatewayLoadBalancerEndpointService, IngressRouteTable, routeSubnetThroughEndpoint,
+  GatewayLoadBalancerEndpoint, GatewayLoadBalancerIpAddressType, IGatewayLoadBalancerEndpointService, IngressRouteTable,
+  routeSubnetThroughEndpoint,
 } from '../gwlb';
 import { InspectionVpc } from './inspection-vpc';
 import { fail, showAz } from './validation';
@@ -31,6 +32,16 @@ export interface InspectionRoutingProps {
    * gateway) is retargeted to the endpoint.
    */
   readonly protectedSubnets: ec2.ISubnet[];
+
+  /**
+   * The IP address type of the endpoints. `DUAL_STACK` routes IPv6 the same way as IPv4: each
+   * protected subnet's IPv6 CIDR block from the internet gateway to its zone's endpoint, the
+   * protected subnets' `::/0` to that endpoint (an existing `::/0` route is retargeted), and the
+   * endpoint subnets' `::/0` to the internet gateway. Every endpoint and protected subnet needs
+   * an IPv6 CIDR block, and the service must support IPv6.
+   * @default GatewayLoadBalancerIpAddressType.IPV4
+   */
+  readonly ipAddressType?: GatewayLoadBalancerIpAddressType;
 }
 
 /**
@@ -50,6 +61,14 @@ export class InspectionRouting extends Construct {
   public readonly protectedSubnetRoutes: ec2.CfnRoute[];
   /** Default routes to the internet gateway added to endpoint subnets that lacked one. */
   public readonly endpointSubnetRoutes: ec2.CfnRoute[] = [];
+  /** The IP address type of the endpoints. */
+  public readonly ipAddressType: GatewayLoadBalancerIpAddressType;
+  /** IPv6 edge routes: protected subnet IPv6 CIDR -> endpoint, in the order of `protectedSubnets` (dual-stack only). */
+  public readonly edgeIpv6Routes: ec2.CfnRoute[] = [];
+  /** The protected subnets' `::/0` routes -> endpoint, in the order of `protectedSubnets` (dual-stack only). */
+  public readonly protectedSubnetIpv6Routes: ec2.CfnRoute[] = [];
+  /** `::/0` routes to the internet gateway added to endpoint subnets that lacked one (dual-stack only). */
+  public readonly endpointSubnetIpv6Routes: ec2.CfnRoute[] = [];
   /**
    * Everything that must exist before traffic may reach the protected subnets: make resources
    * in them (load balancers, NAT gateways, instances) depend on it, so nothing is reachable
@@ -67,6 +86,8 @@ export class InspectionRouting extends Construct {
     if (props.protectedSubnets.length === 0) {
       fail(this, 'protectedSubnets must not be empty');
     }
+    this.ipAddressType = props.ipAddressType ?? GatewayLoadBalancerIpAddressType.IPV4;
+    const dualStack = this.ipAddressType === GatewayLoadBalancerIpAddressType.DUAL_STACK;
     const established = new DependencyGroup();
     // The endpoint service itself (not the whole InspectionVpc): endpoints then wait for its permissions.
     const service = props.inspectionService instanceof InspectionVpc ? props.inspectionService.endpointService : props.inspectionService;
@@ -80,9 +101,13 @@ export class InspectionRouting extends Construct {
         vpc: props.vpc,
         service,
         subnet,
+        ipAddressType: props.ipAddressType,
       });
       this.endpointsByZone.set(az, endpoint);
       this.ensureDefaultRouteToInternetGateway(subnet, props.internetGatewayId, i);
+      if (dualStack) {
+        this.ensureIpv6DefaultRouteToInternetGateway(subnet, props.internetGatewayId, i);
+      }
       established.add(endpoint);
       return endpoint;
     });
@@ -106,6 +131,18 @@ export class InspectionRouting extends Construct {
       this.edgeRoutes.push(edge);
       this.protectedSubnetRoutes.push(back);
       established.add(edge, back);
+      if (dualStack) {
+        const edge6 = this.ingressRouteTable.addSubnetIpv6Route(`EdgeIpv6Route${i + 1}`, subnet, endpoint);
+        const back6 = routeSubnetThroughEndpoint(this, `ProtectedSubnetIpv6Route${i + 1}`, {
+          subnet,
+          endpoint,
+          destinationIpv6CidrBlock: '::/0',
+          replaceExistingRoute: true,
+        });
+        this.edgeIpv6Routes.push(edge6);
+        this.protectedSubnetIpv6Routes.push(back6);
+        established.add(edge6, back6);
+      }
     });
     this.inspectionEstablished = established;
   }
@@ -142,6 +179,26 @@ export class InspectionRouting extends Construct {
     } else if (existing.gatewayId !== internetGatewayId) {
       fail(this, `endpointSubnets: subnet ${subnet.node.path} has a default route that is not the internet gateway `
         + `(${existing.node.path}); endpoint subnets must send inspected traffic straight to the internet gateway`);
+    }
+  }
+
+  /** The IPv6 counterpart of {@link ensureDefaultRouteToInternetGateway}: `::/0` must be the internet gateway. */
+  private ensureIpv6DefaultRouteToInternetGateway(subnet: ec2.ISubnet, internetGatewayId: string, index: number): void {
+    if (!(subnet instanceof ec2.Subnet)) {
+      return;
+    }
+    const existing = subnet.node.children.find((c): c is ec2.CfnRoute =>
+      c instanceof ec2.CfnRoute && c.destinationIpv6CidrBlock === '::/0');
+    if (existing === undefined) {
+      const route = new ec2.CfnRoute(this, `EndpointSubnetIpv6Route${index + 1}`, {
+        routeTableId: subnet.routeTable.routeTableId,
+        destinationIpv6CidrBlock: '::/0',
+        gatewayId: internetGatewayId,
+      });
+      this.endpointSubnetIpv6Routes.push(route);
+    } else if (existing.gatewayId !== internetGatewayId) {
+      fail(this, `endpointSubnets: subnet ${subnet.node.path} has an IPv6 default route (::/0) that is not the internet `
+        + `gateway (${existing.node.path}); endpoint subnets must send inspected traffic straight to the internet gateway`);
     }
   }
 }

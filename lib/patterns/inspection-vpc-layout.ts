@@ -15,6 +15,12 @@ export interface InspectionNetworkOptions {
   readonly maxAzs: number;
   /** NAT gateways for the appliances' outbound HTTPS; 0 makes the appliance subnets isolated. */
   readonly natGateways?: number;
+  /**
+   * Give the VPC and its subnets IPv6 CIDR blocks (a dual-stack Gateway Load Balancer needs
+   * them). Instances still get no IPv6 address.
+   * @default false
+   */
+  readonly dualStack?: boolean;
 }
 
 /**
@@ -29,14 +35,17 @@ export function createInspectionNetwork(scope: Construct, id: string, options: I
     fail(scope, `maxAzs must be an integer of at least 2 (the appliances need two availability zones), got ${options.maxAzs}`);
   }
   const isolated = options.natGateways === 0;
+  // In a dual-stack VPC the subnets get IPv6 CIDR blocks, but no instance is given an IPv6 address.
+  const ipv6 = options.dualStack ? { ipv6AssignAddressOnCreation: false } : {};
   const subnetConfiguration: ec2.SubnetConfiguration[] = isolated
-    ? [{ name: APPLIANCE_SUBNET_GROUP, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }]
+    ? [{ name: APPLIANCE_SUBNET_GROUP, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24, ...ipv6 }]
     : [
-      { name: INSPECTION_PUBLIC_SUBNET_GROUP, subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false },
-      { name: APPLIANCE_SUBNET_GROUP, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
+      { name: INSPECTION_PUBLIC_SUBNET_GROUP, subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false, ...ipv6 },
+      { name: APPLIANCE_SUBNET_GROUP, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24, ...ipv6 },
     ];
   const vpc = new ec2.Vpc(scope, id, {
     ipAddresses: ec2.IpAddresses.cidr(options.cidr),
+    ipProtocol: options.dualStack ? ec2.IpProtocol.DUAL_STACK : undefined,
     maxAzs: options.maxAzs,
     natGateways: options.natGateways,
     subnetConfiguration,

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
-  FlowStickiness, GatewayLoadBalancer, GatewayLoadBalancerEndpointService, GatewayLoadBalancerListener,
+  FlowStickiness, GatewayLoadBalancer, GatewayLoadBalancerEndpointService, GatewayLoadBalancerIpAddressType, GatewayLoadBalancerListener,
   GeneveHealthCheck, GeneveHealthCheckProtocol, GeneveTarget, GeneveTargetGroup,
   IGatewayLoadBalancerEndpointService, TargetFailover,
 } from '../gwlb';
@@ -120,6 +120,15 @@ export interface InspectionVpcProps {
   readonly crossZoneEnabled?: boolean;
 
   /**
+   * The IP address type of the Gateway Load Balancer. `DUAL_STACK` lets application endpoints
+   * carry IPv6 traffic: a new VPC is then dual-stack (an `existingVpc` needs IPv6 CIDR blocks in
+   * the appliance subnets), the load balancer is dual-stack and the endpoint service supports
+   * IPv4 and IPv6. The appliances stay IPv4-only: GENEVE always arrives in an outer IPv4 header.
+   * @default GatewayLoadBalancerIpAddressType.IPV4
+   */
+  readonly ipAddressType?: GatewayLoadBalancerIpAddressType;
+
+  /**
    * Whether each new endpoint must be accepted by hand. Off by default for same-account use:
    * the application's endpoints are created by CloudFormation, and a pending endpoint silently
    * black-holes the routes that point at it until someone accepts it.
@@ -169,9 +178,12 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
   public readonly endpointService: GatewayLoadBalancerEndpointService;
   /** The endpoint service name (`com.amazonaws.vpce.<region>.vpce-svc-...`). */
   public readonly serviceName: string;
+  /** The IP address type of the Gateway Load Balancer. */
+  public readonly ipAddressType: GatewayLoadBalancerIpAddressType;
 
   constructor(scope: Construct, id: string, props: InspectionVpcProps = {}) {
     super(scope, id);
+    this.ipAddressType = props.ipAddressType ?? GatewayLoadBalancerIpAddressType.IPV4;
     this.vpc = this.resolveVpc(props);
     const selection = props.applianceSubnets
       ?? (props.existingVpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : { subnetGroupName: APPLIANCE_SUBNET_GROUP });
@@ -181,6 +193,7 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
       vpc: this.vpc,
       vpcSubnets: { subnets: this.applianceSubnets },
       crossZoneEnabled: props.crossZoneEnabled,
+      ipAddressType: props.ipAddressType,
     });
     Validations.of(this.gatewayLoadBalancer.node.defaultChild!).acknowledge({
       id: 'AwsSolutions::AwsSolutions-ELB2',
@@ -224,8 +237,19 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
       acceptanceRequired: props.acceptanceRequired ?? false,
       allowedPrincipals: props.allowedPrincipals
         ?? [new iam.ArnPrincipal(`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`)],
+      supportedIpAddressTypes: this.dualStack ? [ec2.IpAddressType.IPV4, ec2.IpAddressType.IPV6] : undefined,
     });
     this.serviceName = this.endpointService.serviceName;
+  }
+
+  /** The IP address types the endpoint service accepts (IPv4, and IPv6 when dual-stack). */
+  public get supportedIpAddressTypes(): ec2.IpAddressType[] {
+    return this.endpointService.supportedIpAddressTypes;
+  }
+
+  /** Whether the Gateway Load Balancer and the endpoint service are dual-stack. */
+  public get dualStack(): boolean {
+    return this.ipAddressType === GatewayLoadBalancerIpAddressType.DUAL_STACK;
   }
 
   private resolveVpc(props: InspectionVpcProps): ec2.IVpc {
@@ -241,6 +265,7 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
       cidr: props.cidr ?? '10.100.0.0/16',
       maxAzs: props.maxAzs ?? 2,
       natGateways: props.natGateways,
+      dualStack: this.dualStack,
     });
   }
 

@@ -2,11 +2,11 @@ import { ModelNode } from './model-types';
 
 /** Rule ids, as shown in the validation report and used to acknowledge a finding. */
 export enum RuleId {
-  /** The IGW edge route table sends each inspected subnet's CIDR to a GWLB endpoint in the same AZ. */
+  /** The IGW edge route table sends each inspected subnet's CIDR (and each IPv6 CIDR, to a dual-stack endpoint) to a GWLB endpoint in the same AZ. */
   EDGE_ROUTE_SAME_AZ = 'GWLB-R1-EDGE-ROUTE-SAME-AZ',
-  /** The inspected subnet's default route returns through the endpoint its inbound traffic came from. */
+  /** The inspected subnet's default route (0.0.0.0/0; ::/0 for IPv6) returns through the endpoint its inbound traffic came from. */
   RETURN_ROUTE_SYMMETRY = 'GWLB-R2-RETURN-ROUTE-SYMMETRY',
-  /** The endpoint's subnet routes 0.0.0.0/0 to the IGW and never to a GWLB endpoint. */
+  /** The endpoint's subnet routes 0.0.0.0/0 (and ::/0 when it carries IPv6) to the IGW and never to a GWLB endpoint. */
   ENDPOINT_SUBNET_EGRESS = 'GWLB-R3-ENDPOINT-SUBNET-EGRESS',
   /** The endpoint service lists the GWLB under GatewayLoadBalancerArns. */
   SERVICE_GWLB_ARNS = 'GWLB-R4-SERVICE-GWLB-ARNS',

@@ -23,6 +23,8 @@ export interface SubnetNode extends ModelNode {
   readonly vpcId?: ModelValue;
   readonly availabilityZone?: ModelValue;
   readonly cidrBlock?: ModelValue;
+  /** `Ipv6CidrBlock` and the IPv6 blocks of `AWS::EC2::SubnetCidrBlock` resources; empty for an IPv4-only subnet. */
+  readonly ipv6CidrBlocks: ModelValue[];
 }
 
 export interface RouteTableNode extends ModelNode {
@@ -49,6 +51,7 @@ export enum RouteTargetKind {
   GWLB_ENDPOINT = 'Gateway Load Balancer endpoint',
   OTHER_VPC_ENDPOINT = 'VPC endpoint (not GatewayLoadBalancer)',
   NAT_GATEWAY = 'NAT gateway',
+  EGRESS_ONLY_INTERNET_GATEWAY = 'egress-only internet gateway',
   TRANSIT_GATEWAY = 'transit gateway',
   LOCAL = 'local',
   OTHER = 'other target',
@@ -69,6 +72,8 @@ export interface RouteNode extends ModelNode {
   readonly routeTableId?: ModelValue;
   /** DestinationCidrBlock (IPv4). */
   readonly destination?: ModelValue;
+  /** DestinationIpv6CidrBlock. */
+  readonly destinationIpv6?: ModelValue;
   readonly target: RouteTarget;
 }
 
@@ -76,8 +81,17 @@ export enum VpcEndpointType {
   GATEWAY_LOAD_BALANCER = 'GatewayLoadBalancer',
 }
 
+/** `IpAddressType` of a VPC endpoint. */
+export enum EndpointIpAddressType {
+  IPV4 = 'ipv4',
+  DUALSTACK = 'dualstack',
+  IPV6 = 'ipv6',
+}
+
 export interface EndpointNode extends ModelNode {
   readonly endpointType?: ModelValue;
+  /** `IpAddressType` (CloudFormation default `ipv4` for a GWLB endpoint). */
+  readonly ipAddressType?: ModelValue;
   readonly serviceName?: ModelValue;
   readonly vpcId?: ModelValue;
   readonly subnetIds: ModelValue[];

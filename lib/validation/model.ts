@@ -50,6 +50,7 @@ export class GwlbModel {
   constructor(readonly stacks: readonly StackTemplate[]) {
     this.resolver = new Resolver(stacks);
     const routeJson: Array<{ meta: ResourceMeta; props: Record<string, unknown> }> = [];
+    const subnetBlocks: Array<{ meta: ResourceMeta; props: Record<string, unknown> }> = [];
     for (const stack of stacks) {
       for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
         const cdkPath = resource.Metadata?.['aws:cdk:path'];
@@ -65,19 +66,34 @@ export class GwlbModel {
         const props = resource.Properties ?? {};
         if (resource.Type === 'AWS::EC2::Route') {
           routeJson.push({ meta, props }); // classified once every endpoint and gateway is known
+        } else if (resource.Type === 'AWS::EC2::SubnetCidrBlock') {
+          subnetBlocks.push({ meta, props }); // added to their subnet once every subnet is known
         } else {
           this.add(meta, props);
         }
       }
+    }
+    for (const { meta, props } of subnetBlocks) {
+      this.lookup(this.subnets, this.val(meta, props.SubnetId))?.ipv6CidrBlocks.push(this.ipv6Block(meta, props) ?? new Unresolved(`${meta.logicalId} has no Ipv6CidrBlock`));
     }
     for (const { meta, props } of routeJson) {
       this.routes.push({
         meta,
         routeTableId: this.val(meta, props.RouteTableId),
         destination: this.val(meta, props.DestinationCidrBlock),
+        destinationIpv6: this.val(meta, props.DestinationIpv6CidrBlock),
         target: this.routeTarget(meta, props),
       });
     }
+  }
+
+  /** The IPv6 block of a subnet or subnet CIDR association: literal/symbolic, or unknown when IPAM allocates it. */
+  private ipv6Block(meta: ResourceMeta, p: Record<string, unknown>): ModelValue | undefined {
+    if (p.Ipv6CidrBlock !== undefined) {
+      return this.val(meta, p.Ipv6CidrBlock);
+    }
+    return p.Ipv6IpamPoolId !== undefined || p.Ipv6NetmaskLength !== undefined
+      ? new Unresolved(`the IPv6 block of ${meta.logicalId} is allocated from an IPAM pool at deploy time`) : undefined;
   }
 
   private add(meta: ResourceMeta, p: Record<string, unknown>): void {
@@ -86,7 +102,7 @@ export class GwlbModel {
     switch (meta.type) {
       case 'AWS::EC2::Subnet':
         this.subnets.set(meta.key, {
-          meta, vpcId: val(p.VpcId), cidrBlock: val(p.CidrBlock),
+          meta, vpcId: val(p.VpcId), cidrBlock: val(p.CidrBlock), ipv6CidrBlocks: [this.ipv6Block(meta, p)].filter((b) => b !== undefined),
           availabilityZone: p.AvailabilityZone !== undefined ? val(p.AvailabilityZone)
             : (p.AvailabilityZoneId !== undefined ? this.azId(val(p.AvailabilityZoneId)) : undefined),
         });
@@ -108,7 +124,7 @@ export class GwlbModel {
         break;
       case 'AWS::EC2::VPCEndpoint':
         this.endpoints.set(meta.key, {
-          meta, endpointType: val(p.VpcEndpointType ?? 'Gateway'), serviceName: val(p.ServiceName),
+          meta, endpointType: val(p.VpcEndpointType ?? 'Gateway'), serviceName: val(p.ServiceName), ipAddressType: val(p.IpAddressType ?? 'ipv4'),
           vpcId: val(p.VpcId), subnetIds: list(p.SubnetIds),
         });
         break;
@@ -250,6 +266,8 @@ export class GwlbModel {
       }
       case 'NatGatewayId':
         return { property, value, kind: RouteTargetKind.NAT_GATEWAY, resource: target };
+      case 'EgressOnlyInternetGatewayId':
+        return { property, value, kind: RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY, resource: target };
       case 'TransitGatewayId':
         return { property, value, kind: RouteTargetKind.TRANSIT_GATEWAY, resource: target };
       default:

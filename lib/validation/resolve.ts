@@ -2,7 +2,7 @@ import { cidrSubnets } from './cidr';
 import { CrossStackMiss, CrossStackOutputs, CrossStackValue } from './cross-stack';
 import { CfnResourceJson, StackTemplate } from './templates';
 import {
-  attToken, azToken, flattenForToken, hasToken, paramToken, pseudoToken, refToken, resourceKey,
+  attToken, azToken, cidrToken, hasToken, isSingleToken, itemToken, paramToken, pseudoToken, refToken, resourceKey,
 } from './tokens';
 
 /** A value the resolver could not reduce, with the reason (shown in WARNING findings). */
@@ -63,6 +63,11 @@ const REF_EQUIVALENT_ATTRIBUTES: Record<string, readonly string[]> = {
   'AWS::ElasticLoadBalancingV2::LoadBalancer': ['LoadBalancerArn'],
   'AWS::ElasticLoadBalancingV2::TargetGroup': ['TargetGroupArn'],
   'AWS::ElasticLoadBalancingV2::Listener': ['ListenerArn'],
+};
+
+/** List attributes whose first element is a property: a subnet's IPv6 blocks start with its Ipv6CidrBlock. */
+const LIST_MIRROR_ATTRIBUTES: Record<string, Readonly<Record<string, string>>> = {
+  'AWS::EC2::Subnet': { Ipv6CidrBlocks: 'Ipv6CidrBlock' },
 };
 
 /** Attributes that mirror a property of the same name. */
@@ -213,6 +218,11 @@ export class Resolver {
     if (PROPERTY_MIRROR_ATTRIBUTES[type]?.includes(attribute) && mirrored !== undefined) {
       return this.resolve(stackKey, mirrored, depth);
     }
+    const listed = LIST_MIRROR_ATTRIBUTES[type]?.[attribute];
+    const first = listed ? found.resource.Properties?.[listed] : undefined;
+    if (first !== undefined) {
+      return [this.resolve(stackKey, first, depth)];
+    }
     return attToken(key, attribute);
   }
 
@@ -244,6 +254,9 @@ export class Resolver {
     const list = this.resolve(stackKey, source, depth);
     if (isUnresolved(list)) {
       return list;
+    }
+    if (typeof list === 'string' && isSingleToken(list)) {
+      return itemToken(list, index); // an element of a list-valued attribute, e.g. Vpc.Ipv6CidrBlocks
     }
     if (!Array.isArray(list) || index >= list.length) {
       return new Unresolved(`Fn::Select index ${index} is outside ${JSON.stringify(list)}`);
@@ -304,7 +317,7 @@ export class Resolver {
     if (!hasToken(block)) {
       return cidrSubnets(block, Number(count), Number(bits)) ?? new Unresolved(`Fn::Cidr cannot split ${block}`);
     }
-    return Array.from({ length: Number(count) }, (_, i) => `{{cidr:${flattenForToken(block)}/${bits}#${i}}}`);
+    return Array.from({ length: Number(count) }, (_, i) => cidrToken(block, bits, i));
   }
 
   private findInMap(stackKey: string, arg: unknown, depth: number): Resolved {

@@ -1,6 +1,7 @@
-import { CidrRelation, cidrRelation } from './cidr';
+import { AddressFamily, CidrRelation, cidrRelation } from './cidr';
 import { GwlbModel, isGwlbEndpoint } from './model';
 import { EndpointNode, LoadBalancerNode, ElbLoadBalancerType, RouteNode, RouteTargetKind, SubnetNode, ModelValue } from './model-types';
+import { routeDestination, subnetCidrs } from './paths';
 import { isUnresolved } from './resolve';
 
 /** Options shared by all rules. */
@@ -114,27 +115,48 @@ export function inspectionScope(model: GwlbModel, options: GwlbRuleOptions = {})
   return { vpcIds, loadBalancers, subnets: [...bySubnet.values()], unresolvedSubnets };
 }
 
+/** Subnets of the VPC with a block (of the route's family) that the edge route's destination covers. */
 function subnetsBehind(model: GwlbModel, route: RouteNode, vpcId: string): SubnetNode[] {
-  const destination = route.destination;
-  if (typeof destination !== 'string' || route.target.kind === RouteTargetKind.LOCAL) {
+  if (route.target.kind === RouteTargetKind.LOCAL) {
     return [];
   }
-  return [...model.subnets.values()].filter((s) => s.vpcId === vpcId && typeof s.cidrBlock === 'string'
-    && [CidrRelation.EQUAL, CidrRelation.CONTAINS].includes(cidrRelation(destination, s.cidrBlock)));
+  return [AddressFamily.IPV4, AddressFamily.IPV6].flatMap((family) => {
+    const destination = routeDestination(route, family);
+    if (typeof destination !== 'string') {
+      return [];
+    }
+    return [...model.subnets.values()].filter((s) => s.vpcId === vpcId && subnetCidrs(s, family)
+      .some((cidr) => typeof cidr === 'string' && [CidrRelation.EQUAL, CidrRelation.CONTAINS].includes(cidrRelation(destination, cidr))));
+  });
+}
+
+/** A GWLB endpoint that an IGW edge route table sends traffic to, and the address families it carries. */
+export interface IngressEndpoint {
+  readonly endpoint: EndpointNode;
+  readonly route: RouteNode;
+  readonly families: ReadonlySet<AddressFamily>;
 }
 
 /** GWLB endpoints that an IGW edge route table of a scoped VPC sends traffic to. */
-export function ingressEndpoints(model: GwlbModel, scope: InspectionScope): Array<{ endpoint: EndpointNode; route: RouteNode }> {
-  const out: Array<{ endpoint: EndpointNode; route: RouteNode }> = [];
+export function ingressEndpoints(model: GwlbModel, scope: InspectionScope): IngressEndpoint[] {
+  const out = new Map<EndpointNode, { route: RouteNode; families: Set<AddressFamily> }>();
   for (const vpcId of scope.vpcIds) {
     for (const { table } of model.edgeAssociationsOfVpc(vpcId)) {
       for (const route of model.routesOf(table)) {
         const endpoint = route.target.kind === RouteTargetKind.GWLB_ENDPOINT ? model.lookup(model.endpoints, route.target.value) : undefined;
-        if (endpoint && !out.some((e) => e.endpoint === endpoint)) {
-          out.push({ endpoint, route });
+        if (!endpoint) {
+          continue;
+        }
+        const entry = out.get(endpoint) ?? { route, families: new Set<AddressFamily>() };
+        out.set(endpoint, entry);
+        if (route.destinationIpv6 !== undefined) {
+          entry.families.add(AddressFamily.IPV6);
+        }
+        if (route.destination !== undefined) {
+          entry.families.add(AddressFamily.IPV4);
         }
       }
     }
   }
-  return out;
+  return [...out].map(([endpoint, { route, families }]) => ({ endpoint, route, families }));
 }

@@ -88,27 +88,79 @@ export function parseAzToken(value: string): AzIndex | undefined {
   return m ? { region: m[1], index: Number(m[2]) } : undefined;
 }
 
-/** A human-readable rendering of a resolved value for finding messages. */
+/**
+ * A symbolic element of a list-valued deploy-time value, e.g. `Fn::Select [0, Fn::GetAtt Vpc.Ipv6CidrBlocks]`.
+ * The same expression always gives the same token, so such values still compare by equality.
+ */
+export function itemToken(list: string, index: number): string {
+  return `{{item:${flattenForToken(list)}#${index}}}`;
+}
+
+/** Block `index` of `Fn::Cidr [block, count, hostBits]` when the block is a deploy-time value. */
+export function cidrToken(block: string, hostBits: string, index: number): string {
+  return `{{cidr:${flattenForToken(block)}/${hostBits}#${index}}}`;
+}
+
+/** Block `index` of `hostBits` host bits of a deploy-time `block`, when the whole value is a cidr token. */
+export interface CidrTokenParts {
+  readonly block: string;
+  readonly hostBits: number;
+  readonly index: number;
+}
+
+export function parseCidrToken(value: string): CidrTokenParts | undefined {
+  const m = /^\{\{cidr:([^{}]*)\/(\d+)#(\d+)\}\}$/.exec(value);
+  return m ? { block: m[1], hostBits: Number(m[2]), index: Number(m[3]) } : undefined;
+}
+
+/** Whether the whole value is exactly one token (a deploy-time scalar or list). */
+export function isSingleToken(value: string): boolean {
+  return /^\{\{[^{}]*\}\}$/.test(value);
+}
+
+const OPEN = '\u0001';
+const CLOSE = '\u0002';
+
+/**
+ * A human-readable rendering of a resolved value for finding messages. Tokens nested inside
+ * other tokens (flattened to parentheses) are rendered innermost first.
+ */
 export function describeValue(value: string): string {
-  return value.replace(TOKEN, (_whole, body: string) => {
-    const az = parseAzToken(`{{${body}}}`);
-    if (az) {
-      return az.region === 'AWS::Region' ? `GetAZs[${az.index}]` : `GetAZs(${az.region})[${az.index}]`;
+  let text = value.replace(TOKEN, (_whole, body: string) => `(${body})`);
+  for (;;) {
+    const next = text.replace(/\(([^()]*)\)/g, (whole, body: string) => renderToken(body) ?? whole.replace('(', OPEN).replace(')', CLOSE));
+    if (next === text) {
+      break;
     }
-    const [kind, rest] = splitOnce(body, ':');
-    switch (kind) {
-      case 'ref':
-        return rest.split('.').slice(1).join('.');
-      case 'att':
-        return `${rest.split('.').slice(1).join('.')}`;
-      case 'param':
-        return `parameter ${rest.split('.').slice(1).join('.')}`;
-      case 'azid':
-        return `AZ id ${rest}`;
-      default:
-        return `\${${body}}`;
+    text = next;
+  }
+  return text.split(OPEN).join('(').split(CLOSE).join(')');
+}
+
+function renderToken(body: string): string | undefined {
+  const az = parseAzToken(`{{${body}}}`);
+  if (az) {
+    return az.region === 'AWS::Region' ? `GetAZs[${az.index}]` : `GetAZs${OPEN}${az.region}${CLOSE}[${az.index}]`;
+  }
+  const [kind, rest] = splitOnce(body, ':');
+  const at = rest.lastIndexOf('#');
+  switch (kind) {
+    case 'ref':
+    case 'att':
+      return rest.split('.').slice(1).join('.');
+    case 'param':
+      return `parameter ${rest.split('.').slice(1).join('.')}`;
+    case 'azid':
+      return `AZ id ${rest}`;
+    case 'item':
+      return `${rest.slice(0, at)}[${rest.slice(at + 1)}]`;
+    case 'cidr': {
+      const slash = rest.lastIndexOf('/', at);
+      return `Cidr${OPEN}${rest.slice(0, slash)}, ${rest.slice(slash + 1, at)} host bits${CLOSE}[${rest.slice(at + 1)}]`;
     }
-  });
+    default:
+      return body.startsWith('AWS::') ? `\${${body}}` : undefined;
+  }
 }
 
 function splitOnce(value: string, separator: string): [string, string] {

@@ -15,3 +15,8 @@ export function newVpc(stack: Stack, id = 'Vpc', props: ec2.VpcProps = {}): ec2.
     { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
   ], ...props });
 }
+
+/** A dual-stack VPC (`ipProtocol: DUAL_STACK`) with public and isolated subnets in two availability zones. */
+export function newDualStackVpc(stack: Stack, id = 'DualVpc', props: ec2.VpcProps = {}): ec2.Vpc {
+  return newVpc(stack, id, { ipProtocol: ec2.IpProtocol.DUAL_STACK, ...props });
+}

@@ -209,3 +209,25 @@ describe('Resolver: Fn::GetStackOutput (weak cross-stack references)', () => {
     expect(isUnresolved(r.resolve('S0', getOutput({})))).toBe(true);
   });
 });
+
+describe('Resolver: IPv6 blocks', () => {
+  const DUAL_SUBNET = {
+    Type: 'AWS::EC2::Subnet',
+    Properties: {
+      VpcId: { Ref: 'Vpc' }, CidrBlock: '10.0.1.0/24',
+      Ipv6CidrBlock: { 'Fn::Select': [3, { 'Fn::Cidr': [{ 'Fn::Select': [0, { 'Fn::GetAtt': ['Vpc', 'Ipv6CidrBlocks'] }] }, 256, '64'] }] },
+    },
+  };
+
+  test('an element of a list-valued attribute is a stable symbolic item', () => {
+    const first = one({ 'Fn::Select': [0, { 'Fn::GetAtt': ['Vpc', 'Ipv6CidrBlocks'] }] });
+    expect(first).toBe('{{item:(att:S0.Vpc.Ipv6CidrBlocks)#0}}');
+    expect(one({ 'Fn::Select': [1, { 'Fn::GetAtt': ['Vpc', 'Ipv6CidrBlocks'] }] })).not.toBe(first);
+  });
+
+  test('Fn::GetAtt Subnet.Ipv6CidrBlocks starts with the subnet Ipv6CidrBlock (the block as the subnet resolves it)', () => {
+    const viaAttribute = one({ 'Fn::Select': [0, { 'Fn::GetAtt': ['Dual', 'Ipv6CidrBlocks'] }] }, { Dual: DUAL_SUBNET });
+    expect(viaAttribute).toBe('{{cidr:(item:(att:S0.Vpc.Ipv6CidrBlocks)#0)/64#3}}');
+    expect(one({ 'Fn::GetAtt': ['Subnet', 'Ipv6CidrBlocks'] })).toBe('{{att:S0.Subnet.Ipv6CidrBlocks}}'); // IPv4-only subnet
+  });
+});

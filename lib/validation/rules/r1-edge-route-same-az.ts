@@ -1,8 +1,9 @@
 import { describeAz, endpointAz, endpointSubnet, sameAz } from '../az';
-import { Finding, nameOf, RuleId, unresolved, UnresolvedRuleId, violation } from '../findings';
+import { AddressFamily } from '../cidr';
+import { Finding, FindingProps, nameOf, RuleId, unresolved, UnresolvedRuleId, violation } from '../findings';
 import { GwlbModel } from '../model';
-import { RouteTargetKind } from '../model-types';
-import { describeTarget, edgeRouteFor } from '../paths';
+import { EndpointIpAddressType, EndpointNode, ModelValue, RouteTargetKind } from '../model-types';
+import { describeTarget, edgeRouteFor, familyLabel } from '../paths';
 import { isUnresolved } from '../resolve';
 import { InspectedSubnet } from '../scope';
 import { describeValue } from '../tokens';
@@ -10,12 +11,12 @@ import { GwlbRule, RuleContext } from './rule';
 
 /**
  * R1: the IGW edge route table sends each inspected subnet's CIDR to a GWLB endpoint in the
- * subnet's own AZ.
+ * subnet's own AZ; likewise each of its IPv6 CIDRs (DestinationIpv6CidrBlock), to a dual-stack endpoint.
  */
 export const edgeRouteSameAz: GwlbRule = {
   id: RuleId.EDGE_ROUTE_SAME_AZ,
   unresolvedId: UnresolvedRuleId.R1,
-  description: 'The IGW edge route table sends each inspected subnet CIDR to a GWLB endpoint in the same AZ.',
+  description: 'The IGW edge route table sends each inspected subnet CIDR (IPv4 and every IPv6 block) to a (dual-stack for IPv6) GWLB endpoint in the same AZ.',
   check: (model: GwlbModel, context: RuleContext): Finding[] => [
     ...context.scope.unresolvedSubnets.map((ref) => unresolved(UnresolvedRuleId.R1, {
       message: `Cannot follow subnet ${isUnresolved(ref.subnetId) ? `(${ref.subnetId.reason})` : describeValue(ref.subnetId)} of internet-facing load balancer ${nameOf(ref.loadBalancer)}, so its inbound path cannot be proven.`,
@@ -47,22 +48,31 @@ function missingEdgeTables(model: GwlbModel, subnets: readonly InspectedSubnet[]
 }
 
 function checkSubnet(model: GwlbModel, inspected: InspectedSubnet): Finding[] {
+  return [
+    ...checkBlock(model, inspected, AddressFamily.IPV4, inspected.subnet.cidrBlock),
+    ...inspected.subnet.ipv6CidrBlocks.flatMap((block) => checkBlock(model, inspected, AddressFamily.IPV6, block)),
+  ];
+}
+
+/** The edge route for one block (the IPv4 CIDR, or one IPv6 CIDR) of an inspected subnet. */
+function checkBlock(model: GwlbModel, inspected: InspectedSubnet, family: AddressFamily, block: ModelValue | undefined): Finding[] {
   const { subnet, loadBalancers } = inspected;
   const az = subnet.availabilityZone;
-  const cidr = typeof subnet.cidrBlock === 'string' ? subnet.cidrBlock : '(unknown CIDR)';
+  const label = familyLabel(family);
+  const cidr = typeof block === 'string' ? describeValue(block) : `(unknown ${label}CIDR)`;
   const base = { availabilityZone: describeAz(az), resources: [subnet, ...loadBalancers] };
-  const edge = edgeRouteFor(model, subnet, inspected.vpcId);
+  const edge = edgeRouteFor(model, subnet, inspected.vpcId, family, block);
   switch (edge.kind) {
     case 'no-edge-table': // reported per VPC by missingEdgeTables
       return [];
     case 'unknown':
-      return [unresolved(UnresolvedRuleId.R1, { ...base, resources: [...base.resources, ...edge.tables], message: `Cannot prove the edge route for ${nameOf(subnet)}: ${edge.reason}.`, fix: 'Use literal CIDRs or Fn::GetAtt of the subnet CidrBlock in the edge route.' })];
+      return [unresolved(UnresolvedRuleId.R1, { ...base, resources: [...base.resources, ...edge.tables], message: `Cannot prove the ${label}edge route for ${nameOf(subnet)}: ${edge.reason}.`, fix: `Use literal CIDRs or Fn::GetAtt of the subnet ${family === AddressFamily.IPV6 ? 'Ipv6CidrBlocks' : 'CidrBlock'} in the edge route.` })];
     case 'no-route':
       return [violation(RuleId.EDGE_ROUTE_SAME_AZ, {
         ...base,
         resources: [...base.resources, ...edge.tables],
-        message: `The IGW edge route table has no route for subnet ${nameOf(subnet)} (${cidr}): inbound traffic follows the local route and bypasses the GWLB.`,
-        fix: `Add a route ${cidr} -> the GWLB endpoint in ${describeAz(az)} to the edge route table ${edge.tables.map((t) => t.meta.logicalId).join(', ')}.`,
+        message: `The IGW edge route table has no ${label}route for subnet ${nameOf(subnet)} (${cidr}): inbound ${label}traffic follows the local route and bypasses the GWLB.`,
+        fix: `Add a route ${cidr} (${family === AddressFamily.IPV6 ? 'DestinationIpv6CidrBlock' : 'DestinationCidrBlock'}) -> the GWLB endpoint in ${describeAz(az)} to the edge route table ${edge.tables.map((t) => t.meta.logicalId).join(', ')}.`,
       })];
     case 'route':
       break;
@@ -75,7 +85,7 @@ function checkSubnet(model: GwlbModel, inspected: InspectedSubnet): Finding[] {
   if (route.target.kind !== RouteTargetKind.GWLB_ENDPOINT || !endpoint) {
     return [violation(RuleId.EDGE_ROUTE_SAME_AZ, {
       ...withRoute,
-      message: `Edge route ${route.meta.logicalId} sends ${cidr} (subnet ${nameOf(subnet)}) to ${describeTarget(model, route.target)}, not to a GWLB endpoint: inbound traffic is not inspected.`,
+      message: `Edge route ${route.meta.logicalId} sends ${cidr} (subnet ${nameOf(subnet)}) to ${describeTarget(model, route.target)}, not to a GWLB endpoint: inbound ${label}traffic is not inspected.`,
       fix: `Point the edge route for ${cidr} at the GWLB endpoint (VpcEndpointId) in ${describeAz(az)}.`,
     })];
   }
@@ -93,5 +103,22 @@ function checkSubnet(model: GwlbModel, inspected: InspectedSubnet): Finding[] {
       fix: `Route ${cidr} to the GWLB endpoint in ${describeAz(az)} (one endpoint per AZ).`,
     })];
   }
-  return [];
+  return family === AddressFamily.IPV6 ? checkIpv6Endpoint(endpoint, { ...withRoute, resources }, cidr) : [];
+}
+
+/** An endpoint that receives IPv6 traffic must be dual-stack (`IpAddressType` dualstack or ipv6). */
+function checkIpv6Endpoint(endpoint: EndpointNode, base: Pick<FindingProps, 'availabilityZone' | 'resources'>, cidr: string): Finding[] {
+  const type = endpoint.ipAddressType;
+  const resources = [...base.resources, [endpoint, 'Properties/IpAddressType'] as [EndpointNode, string]];
+  const fix = `Create GWLB endpoint ${nameOf(endpoint)} with IpAddressType '${EndpointIpAddressType.DUALSTACK}' (its subnet needs an IPv6 block, its service SupportedIpAddressTypes ipv6).`;
+  if (isUnresolved(type)) {
+    return [unresolved(UnresolvedRuleId.R1, { ...base, resources, fix, message: `Cannot tell whether GWLB endpoint ${nameOf(endpoint)}, the target of the IPv6 edge route for ${cidr}, accepts IPv6: its IpAddressType is unknown (${type.reason}).` })];
+  }
+  if (type === EndpointIpAddressType.DUALSTACK || type === EndpointIpAddressType.IPV6) {
+    return [];
+  }
+  return [violation(RuleId.EDGE_ROUTE_SAME_AZ, {
+    ...base, resources, fix,
+    message: `The IPv6 edge route for ${cidr} targets GWLB endpoint ${nameOf(endpoint)}, whose IpAddressType is ${describeValue(String(type))}: an IPv4-only endpoint cannot carry the subnet's IPv6 traffic.`,
+  })];
 }

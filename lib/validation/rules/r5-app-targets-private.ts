@@ -2,7 +2,7 @@ import { describeAz } from '../az';
 import { Finding, nameOf, RuleId, unresolved, UnresolvedRuleId, violation } from '../findings';
 import { GwlbModel } from '../model';
 import { LoadBalancerNode, RouteTargetKind, SubnetNode } from '../model-types';
-import { describeTarget, subnetRoutes } from '../paths';
+import { describeDestination, describeTarget, subnetRoutes } from '../paths';
 import { forwardedTargetGroups, Placement, targetPlacements } from '../targets';
 import { GwlbRule, RuleContext } from './rule';
 
@@ -50,7 +50,7 @@ function checkSubnet(model: GwlbModel, lb: LoadBalancerNode, via: Placement['via
   return routes.filter((r) => r.target.kind === RouteTargetKind.INTERNET_GATEWAY).map((route) => violation(RuleId.APP_TARGETS_PRIVATE, {
     availabilityZone: az,
     resources: [subnet, table, [route, `Properties/${route.target.property}`], via, lb],
-    message: `Application target ${nameOf(via)} of inspected load balancer ${nameOf(lb)} sits in subnet ${nameOf(subnet)}, whose route ${route.meta.logicalId} (${String(route.destination)}) goes to ${describeTarget(model, route.target)}: targets there with a public IP are reachable from the internet without passing the GWLB.`,
+    message: `Application target ${nameOf(via)} of inspected load balancer ${nameOf(lb)} sits in subnet ${nameOf(subnet)}, whose route ${route.meta.logicalId} (${describeDestination(route)}) goes to ${describeTarget(model, route.target)}: targets there with a public IP are reachable from the internet without passing the GWLB.`,
     fix: 'Move the targets to private subnets (default route to a NAT gateway or none) and keep only the load balancer in the inspected subnets.',
   }));
 }

@@ -1,7 +1,7 @@
 /**
  * The bundled agent at startup and in dgram reply mode: bad flags and policies
  * exit non-zero naming the problem; --reply-mode dgram warns and replies from
- * the listening port.
+ * the listening port; the self-probe can be turned off (with a warning).
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -61,6 +61,8 @@ describe('gwlb-agent startup', () => {
     expect(code).toBe(0);
     expect(out).toContain('Usage: gwlb-agent [options]');
     expect(out).toContain('--reply-mode MODE');
+    expect(out).toContain('--self-probe-interval-ms N');
+    expect(out).toContain('--send-path MODE');
   });
 
   test('fails with exit 1 when the UDP port is in use', async () => {
@@ -113,6 +115,35 @@ describe('gwlb-agent --reply-mode dgram', () => {
       expect(metricValue(metrics, 'gwlb_agent_reply_ports_not_kept_total')).toBe(1);
       agent.child.kill('SIGINT');
       expect((await agent.exited).code).toBe(0);
+    } finally {
+      await gwlb.close();
+      await agent.stop();
+    }
+  });
+});
+
+describe('gwlb-agent --self-probe-interval-ms 0 --send-path dgram', () => {
+  test('starts without a probe (warning), replies through the dgram API, /healthz 200', async () => {
+    const port = await freeUdpPort();
+    const healthPort = await freeTcpPort();
+    const agent = AgentProcess.spawn([
+      '--listen', AGENT_ADDRESS, '--port', String(port), '--health-port', String(healthPort),
+      '--self-probe-interval-ms', '0', '--send-path', 'dgram',
+    ]);
+    const started = await agent.waitForLog('gwlb-agent started', 20000);
+    const gwlb = await FakeGwlb.create(port);
+    try {
+      expect(started).toMatchObject({ sendPath: 'dgram', selfProbe: null });
+      expect(await agent.waitForLog(/^self-probe disabled/)).toMatchObject({ level: 'warn' });
+      expect(await httpGet(healthPort, '/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
+      const packet = geneve(ipv4Udp(), 0xdef);
+      await gwlb.send(packet);
+      const reply = await gwlb.replies.next();
+      expect(reply.msg.equals(packet)).toBe(true);
+      expect(reply.rinfo.port).toBe(gwlb.sender.address().port);
+      const metrics = (await httpGet(healthPort, '/metrics')).body;
+      expect(metricValue(metrics, 'gwlb_agent_packets_forwarded_total')).toBe(1);
+      expect(metrics).not.toContain('self_probe');
     } finally {
       await gwlb.close();
       await agent.stop();

@@ -11,6 +11,7 @@ describe('parseCli', () => {
     expect(config([])).toEqual({
       listen: '0.0.0.0', port: 6081, healthPort: 8080, policyFile: undefined, drainSeconds: 0, logLevel: 'info',
       replyMode: 'bound-port', tcpIdleSeconds: 350, udpIdleSeconds: 120, maxFlows: 1_000_000,
+      selfProbeIntervalMs: 2000, sendPath: 'auto',
     });
     expect(DEFAULT_CONFIG.port).toBe(6081);
   });
@@ -19,10 +20,11 @@ describe('parseCli', () => {
     expect(config([
       '--listen', '10.0.0.5', '--port=7000', '--health-port', '9090', '--policy', '/etc/gwlb-agent/policy.json',
       '--drain-seconds', '30', '--log-level', 'debug', '--reply-mode', 'dgram', '--tcp-idle-seconds', '600',
-      '--udp-idle-seconds', '60', '--max-flows', '5000',
+      '--udp-idle-seconds', '60', '--max-flows', '5000', '--self-probe-interval-ms', '500', '--send-path=dgram',
     ])).toEqual({
       listen: '10.0.0.5', port: 7000, healthPort: 9090, policyFile: '/etc/gwlb-agent/policy.json', drainSeconds: 30,
       logLevel: 'debug', replyMode: 'dgram', tcpIdleSeconds: 600, udpIdleSeconds: 60, maxFlows: 5000,
+      selfProbeIntervalMs: 500, sendPath: 'dgram',
     });
   });
 
@@ -31,6 +33,9 @@ describe('parseCli', () => {
       .toMatchObject({ port: 1, healthPort: 65535, drainSeconds: 0, maxFlows: 1 });
     expect(config(['--drain-seconds', '3600', '--tcp-idle-seconds', '86400', '--udp-idle-seconds', '1']))
       .toMatchObject({ drainSeconds: 3600, tcpIdleSeconds: 86400, udpIdleSeconds: 1 });
+    expect(config(['--self-probe-interval-ms', '0'])).toMatchObject({ selfProbeIntervalMs: 0 });
+    expect(config(['--self-probe-interval-ms', '100'])).toMatchObject({ selfProbeIntervalMs: 100 });
+    expect(config(['--self-probe-interval-ms', '60000', '--send-path', 'auto'])).toMatchObject({ selfProbeIntervalMs: 60000, sendPath: 'auto' });
   });
 
   test('--help wins and is recognised', () => {
@@ -40,11 +45,12 @@ describe('parseCli', () => {
 
   test('the help text documents every flag', () => {
     for (const flag of ['--listen', '--port', '--health-port', '--policy', '--drain-seconds', '--log-level', '--reply-mode',
-      '--tcp-idle-seconds', '--udp-idle-seconds', '--max-flows', '--help']) {
+      '--tcp-idle-seconds', '--udp-idle-seconds', '--max-flows', '--self-probe-interval-ms', '--send-path', '--help']) {
       expect(HELP).toMatch(new RegExp(`^  ${flag}\\b`, 'm'));
     }
     expect(HELP).toContain('bound-port');
     expect(HELP).toContain('SIGHUP');
+    expect(HELP).toContain('0 turns\n                           it off');
   });
 
   test.each([
@@ -73,6 +79,12 @@ describe('parseCli', () => {
     [['--udp-idle-seconds', '86401'], '--udp-idle-seconds: "86401" is not a whole number of seconds (1-86400)'],
     [['--max-flows', '1e6'], '--max-flows: "1e6" is not a whole number (1-100000000)'],
     [['--max-flows', '100000001'], '--max-flows: "100000001" is not a whole number (1-100000000)'],
+    [['--self-probe-interval-ms', '99'], '--self-probe-interval-ms: "99" is not a whole number of milliseconds (0 or 100-60000)'],
+    [['--self-probe-interval-ms', '60001'], '--self-probe-interval-ms: "60001" is not a whole number of milliseconds (0 or 100-60000)'],
+    [['--self-probe-interval-ms', '-1'], '--self-probe-interval-ms: a value is required; "-1" looks like a flag (write --self-probe-interval-ms=-1 to pass it as the value)'],
+    [['--self-probe-interval-ms=1.5'], '--self-probe-interval-ms: "1.5" is not a whole number of milliseconds (0 or 100-60000)'],
+    [['--self-probe-interval-ms', '2s'], '--self-probe-interval-ms: "2s" is not a whole number of milliseconds (0 or 100-60000)'],
+    [['--send-path', 'native'], '--send-path: "native" is not one of auto, dgram'],
     [['--bogus', '1'], '--bogus: unknown flag (see --help)'],
     [['-p', '80'], '-p: unknown flag (see --help)'],
     [['6081'], '"6081": unexpected argument (flags take the form --name VALUE)'],

@@ -5,9 +5,9 @@
  */
 import * as os from 'node:os';
 import type { ReplyMode } from '../../../lib/agent/cli';
-import { Dataplane, isProbeSource } from '../../../lib/agent/dataplane';
+import { Dataplane, isOtherEniAtUsualPlace, isProbeSource } from '../../../lib/agent/dataplane';
 import { DropReason } from '../../../lib/agent/drop-reasons';
-import { decode } from '../../../lib/agent/geneve';
+import { awsOptions, decode, encode, ETHERTYPE_IPV4 } from '../../../lib/agent/geneve';
 import { Inspector } from '../../../lib/agent/inspector';
 import { AgentMetrics } from '../../../lib/agent/metrics';
 import { ParsedPacket, parseIpPacket } from '../../../lib/agent/packet';
@@ -83,6 +83,32 @@ describe('isProbeSource', () => {
     expect(isProbeSource('192.0.2.2', 0x11111111, 0x22222222, probe)).toBe(false);
     expect(isProbeSource('127.0.0.81', 0x11111111, 0x22222223, probe)).toBe(false);
     expect(isProbeSource('12.7.0.1', 0x11111111, 0x22222222, probe)).toBe(false);
+  });
+});
+
+describe('isOtherEniAtUsualPlace (the data plane\'s shortcut before decoding a loopback packet)', () => {
+  const probe = { eniIdHigh: 0x11111111, eniIdLow: 0x22222222 } as Parameters<typeof isOtherEniAtUsualPlace>[1];
+  const inner = Buffer.alloc(28, 0x45);
+  const packet = (eniId: bigint, order = [0, 1, 2]): Buffer => {
+    const options = awsOptions({ eniId, attachmentId: 7n, flowCookie: 9 });
+    return encode({ protocolType: ETHERTYPE_IPV4, options: order.map((i) => options[i]), payload: inner });
+  };
+
+  test('true only for the usual layout carrying another ENI id: decoding it could never yield the probe\'s', () => {
+    expect(isOtherEniAtUsualPlace(packet(0x1111111122222223n), probe)).toBe(true);
+    expect(isOtherEniAtUsualPlace(packet(0x2b8ee1d4db0c51c4n), probe)).toBe(true);
+  });
+
+  test('false (decode to find out) for the probe\'s own ENI id, other layouts and short datagrams', () => {
+    expect(isOtherEniAtUsualPlace(packet(0x1111111122222222n), probe)).toBe(false);
+    expect(isOtherEniAtUsualPlace(buildProbePacket(0x1111111122222222n, 5), probe)).toBe(false);
+    const reordered = packet(0x1111111122222222n, [2, 0, 1]); // cookie first: the ENI id is elsewhere
+    expect(isOtherEniAtUsualPlace(reordered, probe)).toBe(false);
+    expect(decode(reordered).aws.eniId).toBe(0x1111111122222222n); // which decodeInto still finds
+    const critical = packet(0x3333333344444444n);
+    critical[10] |= 0x80; // same option with the critical bit: not the usual layout
+    expect(isOtherEniAtUsualPlace(critical, probe)).toBe(false);
+    expect(isOtherEniAtUsualPlace(packet(0x3333333344444444n).subarray(0, 19), probe)).toBe(false);
   });
 });
 
