@@ -62,6 +62,14 @@ export interface AgentServiceOptions {
    * @default - the agent's default (350, the Gateway Load Balancer default)
    */
   readonly tcpIdleSeconds?: number;
+
+  /**
+   * The Node.js executable that runs the bundle, such as `/usr/bin/node-24` (Amazon Linux 2023
+   * namespaces each Node.js major version, and `/usr/bin/node` follows whichever version the
+   * `alternatives` system made active).
+   * @default - the bundle's `#!/usr/bin/env node` line picks the active `node`
+   */
+  readonly nodeExecutable?: string;
 }
 
 /** Seconds systemd waits for the agent to exit after SIGTERM, beyond the drain time. */
@@ -70,7 +78,7 @@ const STOP_GRACE_SECONDS = 15;
 /** The `gwlb-agent` command line the service runs. */
 export function renderAgentCommandLine(options: AgentServiceOptions): string {
   const args = [
-    AGENT_PATHS.command,
+    ...(options.nodeExecutable !== undefined ? [options.nodeExecutable, AGENT_PATHS.bundle] : [AGENT_PATHS.command]),
     '--listen', '0.0.0.0',
     '--port', String(AGENT_GENEVE_PORT),
     '--health-port', String(options.healthPort),

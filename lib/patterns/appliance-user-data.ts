@@ -16,7 +16,7 @@ export const AGENT_SYSCTL_SETTINGS: Readonly<Record<string, string>> = {
 
 /** Inputs of {@link renderAgentUserData}. Strings may be CDK tokens. */
 export interface AgentUserDataOptions {
-  /** The OS package that provides Node.js, such as `nodejs20` on Amazon Linux 2023. */
+  /** The OS package that provides Node.js, such as `nodejs24` on Amazon Linux 2023. */
   readonly nodePackageName: string;
 
   /** The bucket of the agent bundle asset. */

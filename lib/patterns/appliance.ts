@@ -13,6 +13,17 @@ import { fail } from './validation';
 /** The root device of Amazon Linux images. */
 const AMAZON_LINUX_ROOT_DEVICE = '/dev/xvda';
 const DEFAULT_ROOT_VOLUME_SIZE = Size.gibibytes(8);
+/** The Node.js package of the default appliance: an LTS line Amazon Linux 2023 supports. */
+const DEFAULT_NODE_PACKAGE = 'nodejs24';
+
+/**
+ * The executable of a namespaced Amazon Linux 2023 Node.js package (`nodejs22` installs
+ * `/usr/bin/node-22`); undefined for other packages, whose `node` the bundle's shebang finds.
+ */
+export function nodeExecutableOf(nodePackageName: string): string | undefined {
+  const match = /^nodejs(\d+)$/.exec(nodePackageName);
+  return match ? `/usr/bin/node-${match[1]}` : undefined;
+}
 
 /** Options of {@link Appliance.agent}. */
 export interface AgentApplianceOptions {
@@ -29,8 +40,9 @@ export interface AgentApplianceOptions {
   readonly machineImage?: ec2.IMachineImage;
 
   /**
-   * The OS package that provides Node.js (18 or later).
-   * @default 'nodejs20' (Amazon Linux 2023 also has nodejs22)
+   * The OS package that provides Node.js (18 or later). A namespaced Amazon Linux 2023 package
+   * `nodejs<N>` runs the agent with `/usr/bin/node-<N>`, whatever `node` points to.
+   * @default 'nodejs24' (Node.js 20 reached its end of life in April 2026)
    */
   readonly nodePackageName?: string;
 
@@ -162,9 +174,10 @@ class AgentAppliance extends Appliance {
       resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
     }));
 
+    const nodePackageName = this.options.nodePackageName ?? DEFAULT_NODE_PACKAGE;
     const userData = ec2.UserData.forLinux();
     userData.addCommands(...renderAgentUserData({
-      nodePackageName: this.options.nodePackageName ?? 'nodejs20',
+      nodePackageName,
       bundleBucketName: asset.s3BucketName,
       bundleObjectKey: asset.s3ObjectKey,
       region: Stack.of(scope).region,
@@ -175,6 +188,7 @@ class AgentAppliance extends Appliance {
         logLevel: this.options.logLevel,
         replyMode: this.options.replyMode,
         tcpIdleSeconds: options.tcpIdleTimeout?.toSeconds(),
+        nodeExecutable: nodeExecutableOf(nodePackageName),
       },
       additionalCommands: this.options.additionalCommands,
     }));

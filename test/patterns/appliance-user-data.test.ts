@@ -92,6 +92,11 @@ describe('agent systemd unit', () => {
       + '--drain-seconds 300 --reply-mode bound-port --log-level info');
   });
 
+  test('runs the bundle with a given Node.js executable instead of the shebang', () => {
+    expect(renderAgentCommandLine({ healthPort: 8080, drainSeconds: 0, nodeExecutable: '/usr/bin/node-24' }))
+      .toMatch(/^\/usr\/bin\/node-24 \/opt\/gwlb-agent\/gwlb-agent\.js --listen 0\.0\.0\.0 /);
+  });
+
   test('passes health port, drain seconds, reply mode, log level and TCP idle timeout through', () => {
     const line = renderAgentCommandLine({
       healthPort: 9000, drainSeconds: 45, replyMode: AgentReplyMode.DGRAM, logLevel: AgentLogLevel.DEBUG, tcpIdleSeconds: 600,

@@ -165,9 +165,9 @@ describe('InspectionVpc with defaults', () => {
 
   test('user data runs the agent with the contract flags and the allow-all policy', () => {
     const script = launchTemplateUserData(template);
-    expect(script).toContain('ExecStart=/usr/local/bin/gwlb-agent --listen 0.0.0.0 --port 6081 --health-port 8080 '
-      + '--policy /etc/gwlb-agent/policy.json --drain-seconds 300 --reply-mode bound-port --log-level info\n');
-    expect(script).toContain('dnf install -y nodejs20\n');
+    expect(script).toContain('ExecStart=/usr/bin/node-24 /opt/gwlb-agent/gwlb-agent.js --listen 0.0.0.0 --port 6081 '
+      + '--health-port 8080 --policy /etc/gwlb-agent/policy.json --drain-seconds 300 --reply-mode bound-port --log-level info\n');
+    expect(script).toContain('dnf install -y nodejs24\n');
     expect(script).toContain(`<<'GWLB_AGENT_POLICY'\n{\n  "defaultAction": "allow"\n}\nGWLB_AGENT_POLICY`);
     expect(script).toMatch(new RegExp(`aws s3 cp --only-show-errors --region \\$\\{\\{"Ref":"AWS::Region"\\}\\} s3://.*/${inspection.appliances.agentAsset!.s3ObjectKey} /opt/gwlb-agent/gwlb-agent.js`));
   });
