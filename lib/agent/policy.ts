@@ -6,8 +6,11 @@
  *  "rules": [{"name": "no-telnet", "action": "drop", "protocol": "tcp", "destinationPorts": [23, "8000-8080"],
  *             "source": ["192.0.2.0/24", "2001:db8:bad::/48"], "payloadContains": "EVIL"}]}
  * ```
- * - `defaultAction` is required; `rules` is optional (default: none). In a rule only `action` is
- *   required; an absent condition matches everything, so `{"action": "drop"}` drops all.
+ * - `defaultAction` is required; `rules` is optional (default: none). Every field of a rule is
+ *   optional. An absent `action` is the opposite of `defaultAction` (a rule in an allow-by-default
+ *   policy singles out traffic to drop, and in a drop-by-default policy traffic to allow); an
+ *   absent condition matches everything, so `{"action": "drop"}` drops all. Actions and protocol
+ *   names are case-insensitive.
  *   A rule matches when every condition it has holds; the first matching rule decides, otherwise
  *   `defaultAction`.
  * - `name`: non-empty, unique; default `rules[<index>]`. Shown in drop events.
@@ -168,12 +171,14 @@ function checkFields(obj: Record<string, unknown>, allowed: ReadonlySet<string>,
 
 function parseAction(value: unknown, path: string): PolicyAction {
   if (value === undefined) throw new PolicyError(`${path}: required field is missing (expected "allow" or "drop")`);
-  if (value !== 'allow' && value !== 'drop') throw new PolicyError(`${path}: ${show(value)} is not "allow" or "drop"`);
-  return value;
+  const action = typeof value === 'string' ? value.toLowerCase() : value;
+  if (action !== 'allow' && action !== 'drop') throw new PolicyError(`${path}: ${show(value)} is not "allow" or "drop"`);
+  return action;
 }
 
 function parseProtocol(value: unknown, path: string): number {
-  if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(PROTOCOL_NAMES, value)) return PROTOCOL_NAMES[value];
+  const name = typeof value === 'string' ? value.toLowerCase() : undefined;
+  if (name !== undefined && Object.prototype.hasOwnProperty.call(PROTOCOL_NAMES, name)) return PROTOCOL_NAMES[name];
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 255) return value;
   throw new PolicyError(`${path}: ${show(value)} is not a valid protocol (expected "tcp", "udp", "icmp", "icmpv6", "sctp" or an integer 0-255)`);
 }
@@ -239,7 +244,7 @@ function parsePayload(rule: Record<string, unknown>, path: string): Buffer | nul
   return null;
 }
 
-function parseRule(value: unknown, index: number, names: Set<string>): CompiledRule {
+function parseRule(value: unknown, index: number, names: Set<string>, defaultAction: PolicyAction): CompiledRule {
   const path = `rules[${index}]`;
   if (!isObject(value)) throw new PolicyError(`${path}: ${show(value)} is not an object`);
   checkFields(value, RULE_FIELDS, path);
@@ -250,7 +255,9 @@ function parseRule(value: unknown, index: number, names: Set<string>): CompiledR
   }
   if (names.has(name)) throw new PolicyError(`${path}.name: ${show(name)} is used by an earlier rule`);
   names.add(name);
-  const action = parseAction(value.action, `${path}.action`);
+  const action = value.action === undefined
+    ? (defaultAction === 'allow' ? 'drop' : 'allow')
+    : parseAction(value.action, `${path}.action`);
   const protocol = value.protocol === undefined ? ANY_PROTOCOL : parseProtocol(value.protocol, `${path}.protocol`);
   const sourcePorts = value.sourcePorts === undefined ? null : parsePorts(value.sourcePorts, `${path}.sourcePorts`);
   const destinationPorts = value.destinationPorts === undefined ? null : parsePorts(value.destinationPorts, `${path}.destinationPorts`);
@@ -277,7 +284,7 @@ export function parsePolicy(doc: unknown): CompiledPolicy {
   const defaultAction = parseAction(doc.defaultAction, 'defaultAction');
   if (doc.rules !== undefined && !Array.isArray(doc.rules)) throw new PolicyError(`rules: ${show(doc.rules)} is not an array`);
   const names = new Set<string>();
-  const rules = ((doc.rules as unknown[] | undefined) ?? []).map((r, i) => parseRule(r, i, names));
+  const rules = ((doc.rules as unknown[] | undefined) ?? []).map((r, i) => parseRule(r, i, names, defaultAction));
   return new CompiledPolicy(defaultAction, rules);
 }
 

@@ -113,6 +113,15 @@ describe('matching', () => {
     expect(policy.match(p, buf)).toBe(-1);
   });
 
+  test('a rule without an action does the opposite of defaultAction; names are case-insensitive', () => {
+    const blocklist = parsePolicy({ defaultAction: 'allow', rules: [{ name: 'telnet', protocol: 'TCP', destinationPorts: [23] }] });
+    expect(blocklist.rules[0].drop).toBe(true);
+    const allowlist = parsePolicy({ defaultAction: 'DROP', rules: [{ name: 'web', protocol: 'tcp', destinationPorts: [443] }] });
+    expect(allowlist.defaultDrop).toBe(true);
+    expect(allowlist.rules[0].drop).toBe(false);
+    expect(parsePolicy({ defaultAction: 'allow', rules: [{ action: 'Drop', protocol: 'UDP' }] }).rules[0].drop).toBe(true);
+  });
+
   test('a rule with only an action matches everything; allowAllPolicy has no rules', () => {
     expect(decide(parsePolicy({ defaultAction: 'allow', rules: [{ action: 'drop' }] }), tcp6(1))).toBe('rules[0]');
     const all = allowAllPolicy();
@@ -130,13 +139,12 @@ describe('validation', () => {
     ['rules not an array', { defaultAction: 'allow', rules: {} }, 'rules: {} is not an array'],
     ['rule not an object', { defaultAction: 'allow', rules: ['drop'] }, 'rules[0]: "drop" is not an object'],
     ['misspelt field', base({ destinatonPorts: [23] }), 'rules[0].destinatonPorts: unknown field'],
-    ['missing action', { defaultAction: 'allow', rules: [{ name: 'x' }] }, 'rules[0].action: required field is missing (expected "allow" or "drop")'],
     ['bad action', base({ action: 'reject' }), 'rules[0].action: "reject" is not "allow" or "drop"'],
     ['empty name', base({ name: ' ' }), 'rules[0].name: " " is not a non-empty string'],
     ['duplicate name', { defaultAction: 'allow', rules: [{ name: 'a', action: 'drop' }, { name: 'a', action: 'allow' }] },
       'rules[1].name: "a" is used by an earlier rule'],
-    ['bad protocol name', base({ protocol: 'TCP' }),
-      'rules[0].protocol: "TCP" is not a valid protocol (expected "tcp", "udp", "icmp", "icmpv6", "sctp" or an integer 0-255)'],
+    ['bad protocol name', base({ protocol: 'tcpx' }),
+      'rules[0].protocol: "tcpx" is not a valid protocol (expected "tcp", "udp", "icmp", "icmpv6", "sctp" or an integer 0-255)'],
     ['protocol out of range', base({ protocol: 256 }),
       'rules[0].protocol: 256 is not a valid protocol (expected "tcp", "udp", "icmp", "icmpv6", "sctp" or an integer 0-255)'],
     ['reversed port range', { defaultAction: 'allow', rules: [{}, {}, { action: 'drop', destinationPorts: [80, '80-70'] }].map(r => ({ action: 'allow', ...r })) },
