@@ -23,8 +23,10 @@ export interface GwlbPathValidatorProps {
  * Validations.of(app).addPlugins(new GwlbPathValidator());
  * ```
  *
- * Routing faults (rules GWLB-R1..R5) are reported with severity `error` and fail synthesis;
- * values that cannot be resolved at synth time are reported as `warning` (GWLB-Rn-UNRESOLVED).
+ * Routing faults (rules GWLB-R1..R5, IPv4 and IPv6) are reported with severity `error` and fail
+ * synthesis; values that cannot be resolved at synth time are reported as `warning`
+ * (GWLB-Rn-UNRESOLVED). Cross-stack references are followed, strong (`Fn::ImportValue`) and
+ * weak (`Fn::GetStackOutput`, the producer found by its deployed stack name in the cloud assembly manifest).
  */
 export class GwlbPathValidator implements IPolicyValidationPluginBeta1, IPolicyValidationPlugin {
   public readonly name = 'GwlbPathValidator';

@@ -70,7 +70,7 @@ export interface StackTemplate {
 export function toStackTemplates(inputs: readonly TemplateInput[]): StackTemplate[] {
   return inputs.map((input, index) => ({
     key: `S${index}`,
-    name: input.stackName ?? (input.templatePath ? path.basename(input.templatePath, '.json') : `Stack${index}`),
+    name: input.stackName ?? (input.templatePath ? path.basename(input.templatePath).replace(/(\.template)?\.json$/, '') : `Stack${index}`),
     templatePath: input.templatePath,
     template: input.template,
     region: input.region,
@@ -86,7 +86,7 @@ export function toStackTemplates(inputs: readonly TemplateInput[]): StackTemplat
  */
 export interface TemplateFile {
   readonly templatePath: string;
-  /** @default - the file name */
+  /** @default - the stack's construct path from the manifest, else the file name */
   readonly stackName?: string;
   /** @default - from the manifest, else env-agnostic */
   readonly region?: string;
@@ -135,6 +135,7 @@ export function loadTemplateFiles(files: readonly TemplateFile[]): TemplateInput
     const known = manifestStacks(path.dirname(file.templatePath), manifests).get(path.basename(file.templatePath));
     load({
       ...file,
+      stackName: file.stackName ?? known?.displayName,
       region: file.region ?? known?.region,
       account: file.account ?? known?.account,
       cloudFormationStackName: file.cloudFormationStackName ?? known?.stackName,
@@ -146,6 +147,8 @@ export function loadTemplateFiles(files: readonly TemplateFile[]): TemplateInput
 /** What a cloud assembly manifest says about one stack artifact. */
 interface ManifestStack {
   readonly stackName: string;
+  /** The construct path of the stack (`displayName`), else the artifact id. */
+  readonly displayName: string;
   readonly region?: string;
   readonly account?: string;
 }
@@ -179,6 +182,7 @@ function manifestStacks(dir: string, cache: Map<string, Map<string, ManifestStac
     const known = (value: string | undefined) => (value && !value.startsWith('unknown-') ? value : undefined);
     found.set(templateFile, {
       stackName: artifact.properties?.stackName ?? id,
+      displayName: artifact.displayName ?? id,
       account: known(env?.[1]),
       region: known(env?.[2]),
     });
@@ -188,6 +192,7 @@ function manifestStacks(dir: string, cache: Map<string, Map<string, ManifestStac
 
 interface ManifestArtifact {
   readonly type?: string;
+  readonly displayName?: string;
   readonly environment?: string;
   readonly properties?: { readonly templateFile?: unknown; readonly stackName?: string };
 }

@@ -46,12 +46,12 @@ describe('weak cross-stack references (Fn::GetStackOutput)', () => {
     expect(findings[0].message).toMatch(/Fn::GetStackOutput names stack 'SecurityStack', which is not a stack of this app/);
   });
 
-  test('template files get the deployed stack name, account and region from the cloud assembly manifest', () => {
+  test('template files get the construct path, deployed stack name, account and region from the cloud assembly manifest', () => {
     const assembly = synth({ inStage: true, literalAzs: true }, WEAK);
     const inputs = loadTemplateFiles(stacksOf(assembly).map((s) => ({ templatePath: s.templateFullPath })));
-    expect(inputs.map((i) => [i.cloudFormationStackName, i.account, i.region]).sort()).toEqual([
-      ['Prod-AppStack', '111111111111', 'eu-west-1'],
-      ['Prod-SecurityStack', '111111111111', 'eu-west-1'],
+    expect(inputs.map((i) => [i.stackName, i.cloudFormationStackName, i.account, i.region]).sort()).toEqual([
+      ['Prod/AppStack', 'Prod-AppStack', '111111111111', 'eu-west-1'],
+      ['Prod/SecurityStack', 'Prod-SecurityStack', '111111111111', 'eu-west-1'],
     ]);
     expect(JSON.parse(templateText(assembly, 'Prod/AppStack')).Resources.GwlbEndpoint0.Properties.ServiceName).toMatchObject({
       'Fn::Join': ['', expect.arrayContaining([{ 'Fn::GetStackOutput': expect.objectContaining({ StackName: 'Prod-SecurityStack' }) }])],

@@ -12,6 +12,8 @@ import { App, Validations } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Finding, GwlbModel, GwlbPathValidator, loadTemplateFiles, validateTemplateFiles } from '../../../lib/validation';
+import { AddressFamily } from '../../../lib/validation/cidr';
+import { edgeRouteFor } from '../../../lib/validation/paths';
 import { ingressEndpoints, inspectionScope } from '../../../lib/validation/scope';
 
 const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'cdk.json'), 'utf8'));
@@ -144,4 +146,12 @@ export function checkedPaths(templates: readonly string[]): CheckedPaths {
     endpointsWithKnownService: endpoints.filter(({ endpoint }) => typeof endpoint.serviceName === 'string'
       && services.some((ref) => (endpoint.serviceName as string).includes(ref))).length,
   };
+}
+
+/** How many IPv6 blocks of inspected subnets the IGW edge route table sends to a GWLB endpoint. */
+export function ipv6EdgeRoutedBlocks(templates: readonly string[]): number {
+  const model = GwlbModel.fromTemplates(loadTemplateFiles(templates.map((templatePath) => ({ templatePath }))));
+  return inspectionScope(model).subnets.flatMap(({ subnet, vpcId }) => subnet.ipv6CidrBlocks
+    .map((block) => edgeRouteFor(model, subnet, vpcId, AddressFamily.IPV6, block))
+    .filter((edge) => edge.kind === 'route' && edge.endpoint !== undefined)).length;
 }
