@@ -3,7 +3,8 @@
  * decides, and allowed payloads go back unchanged through the Replier.
  *
  * Hot path (onMessage): count, inspect, reply. No allocation of our own (node
- * allocates msg and rinfo), no closure per packet, no logging, never throws.
+ * allocates msg and rinfo), no closure, callback or tick per packet (see
+ * udp-send.ts), no logging, never throws.
  *
  * Self-probe packets (see self-probe.ts and ProbeEndpoint) take the same socket,
  * the same inspector and the same replier, but are counted in `probeMetrics` and
@@ -12,20 +13,18 @@
  * One process, one GENEVE socket, by design. Spreading the load over worker processes would
  * need every packet of a flow (both directions: same cookie, same canonical 5-tuple) to reach
  * the worker holding that flow's state, or a blocked flow (payload drop rule) leaks through
- * another worker. On Node 20 that cannot be had:
- * - dgram has no SO_REUSEPORT (`reusePort` arrived in Node 22.12/23.1), and without it a
- *   second socket cannot bind the port; with SO_REUSEADDR only one socket gets unicast.
+ * another worker. That cannot be had correctly:
+ * - Node 20's dgram has no SO_REUSEPORT, and without it a second socket cannot bind the port
+ *   (with SO_REUSEADDR only one socket gets unicast datagrams).
  * - cluster shares ONE socket between workers: whichever worker reads first gets the
  *   datagram, with no flow affinity at all.
- * - Even SO_REUSEPORT hashes the OUTER 4-tuple; nothing documents that GWLB sends both
- *   directions of a flow from the same outer source port, and a change in the worker set
- *   re-spreads flows (their block state stays behind). Steering on the flow cookie would need
- *   a reuseport BPF program, i.e. a native addon.
- * - Bound-port replies need a socket bound to each GWLB source port: one process owns it.
- * - A dispatcher thread that reads, hashes and hands packets to worker_threads still pays the
- *   receive and send system calls (most of the cost) on its own thread, plus a copy.
- * So the way to scale is more, or larger, appliance instances behind the GWLB, which keeps
- * flows sticky to one target itself.
+ * - SO_REUSEPORT (dgram `reusePort`, node 22.12+/23.1+) hashes the OUTER 4-tuple. Nothing
+ *   documents that GWLB sends both directions of a flow from one outer source port, and any
+ *   change in the set of workers (a crash, a restart) re-spreads flows away from their state.
+ *   Steering on the flow cookie would take a reuseport BPF program, i.e. a native addon.
+ * - A dispatcher thread that reads, hashes and hands packets to worker_threads still makes
+ *   the receive and send system calls, most of the cost, plus a copy per packet.
+ * So the agent scales by instance size and count: GWLB keeps each flow on one target.
  */
 import { createSocket, RemoteInfo, Socket } from 'node:dgram';
 import { u16, u32 } from './bytes';

@@ -17,11 +17,14 @@
  * No callback, tick, closure or allocation per packet; errors are counted exactly as before.
  *
  * The native path relies on node internals (the state symbol of dgram sockets and
- * process.binding('udp_wrap').SendWrap). {@link selectSendPath} only picks it on node majors
- * whose lib/dgram.js uses this calling convention (MIN/MAX_NATIVE_NODE_MAJOR) and after a self-test
- * over loopback (both call forms, bytes checked on arrival); otherwise, and on any surprise per
- * socket (no handle, not bound/connected), the public API is used. Under --pending-deprecation
- * node prints a one-time DEP0111 warning for process.binding.
+ * process.binding('udp_wrap').SendWrap). {@link selectSendPath} only picks it on the node majors
+ * whose lib/dgram.js and src/udp_wrap.cc were checked to use this calling convention
+ * (MIN/MAX_NATIVE_NODE_MAJOR; the test suite passes on 20.20, 22.23 and 24.21) and after a
+ * self-test over loopback (both call forms, bytes checked on arrival); otherwise, and on any
+ * surprise per socket (no handle, not bound/connected), the public API is used, and
+ * `--send-path dgram` forces it. What the native path skips: dgram's `sendBlockList` check
+ * (node 22+; the agent sets none) and DNS lookups (replies go to IPv4 literals). Under
+ * --pending-deprecation node prints a one-time DEP0111 warning for process.binding.
  */
 import { createSocket, Socket } from 'node:dgram';
 import { getSystemErrorName } from 'node:util';
@@ -57,7 +60,7 @@ export const DGRAM_SEND_PATH: SendPath = {
 };
 
 /** Node majors whose lib/dgram.js calls handle.send as described in the file comment. */
-export const MIN_NATIVE_NODE_MAJOR = 18;
+export const MIN_NATIVE_NODE_MAJOR = 20;
 export const MAX_NATIVE_NODE_MAJOR = 24;
 
 /** lib/dgram.js BIND_STATE_BOUND and CONNECT_STATE_CONNECTED (checked by the self-test). */
