@@ -110,16 +110,23 @@ export function azMismatch(a: string | undefined, b: string | undefined): boolea
 }
 
 /**
+ * The IPv4 CIDR block of a subnet, or undefined when it is unknown (an imported subnet without
+ * `ipv4CidrBlock` throws on access instead of returning undefined).
+ */
+export function knownSubnetIpv4Cidr(subnet: ec2.ISubnet): string | undefined {
+  try {
+    return subnet.ipv4CidrBlock;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The IPv4 CIDR block of a subnet; fails with a message naming the subnet when it is unknown
  * (imported subnets need `ipv4CidrBlock` in `Subnet.fromSubnetAttributes`).
  */
 export function subnetIpv4Cidr(scope: IConstruct, subnet: ec2.ISubnet): string {
-  let cidr: string | undefined;
-  try {
-    cidr = subnet.ipv4CidrBlock;
-  } catch {
-    cidr = undefined;
-  }
+  const cidr = knownSubnetIpv4Cidr(subnet);
   if (cidr === undefined) {
     fail(scope, `the IPv4 CIDR block of subnet ${subnet.node.path} is unknown: `
       + 'import it with Subnet.fromSubnetAttributes({ subnetId, availabilityZone, ipv4CidrBlock })');

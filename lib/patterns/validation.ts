@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { GwlbValidationError } from '../gwlb';
+import { knownSubnetIpv4Cidr } from '../gwlb/validation';
 
 /** Throw a synth-time error prefixed with the construct path. */
 export function fail(scope: IConstruct, message: string): never {
@@ -52,12 +53,7 @@ export function showAz(az: string): string {
 
 /** The IPv4 CIDR of a subnet, failing with a message that names the prop when it is unknown. */
 export function subnetCidr(scope: IConstruct, prop: string, subnet: ec2.ISubnet): string {
-  let cidr: string | undefined;
-  try {
-    cidr = subnet.ipv4CidrBlock;
-  } catch {
-    cidr = undefined;
-  }
+  const cidr = knownSubnetIpv4Cidr(subnet);
   if (cidr === undefined) {
     fail(scope, `${prop}: the IPv4 CIDR block of subnet ${subnet.node.path} is unknown; import the VPC with `
       + 'Vpc.fromLookup() or give the subnet CIDR blocks (Subnet.fromSubnetAttributes({ ipv4CidrBlock }))');

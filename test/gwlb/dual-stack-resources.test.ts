@@ -46,7 +46,7 @@ describe('GatewayLoadBalancer ipAddressType', () => {
   test('DUAL_STACK with imported subnets is not checked', () => {
     const stack = newStack();
     const vpc = newVpc(stack);
-    const subnets = ['a', 'b'].map((az) => ec2.Subnet.fromSubnetAttributes(stack, az, { subnetId: `subnet-0${az}`, availabilityZone: `dummy1${az}` }));
+    const subnets = ['a', 'b'].map((az) => ec2.Subnet.fromSubnetAttributes(stack, az, { subnetId: `subnet-0${az}${az}${az}${az}${az}${az}${az}`, availabilityZone: `dummy1${az}` }));
     new GatewayLoadBalancer(stack, 'Gwlb', { vpc, vpcSubnets: { subnets }, ipAddressType: DUAL_STACK });
     Template.fromStack(stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { IpAddressType: 'dualstack' });
   });

@@ -63,7 +63,7 @@ export function addDualStack(appStack: Stack, azCount: number, options: DualStac
     for (const [prefix, k] of [['EndpointSubnet', i], ['AlbSubnet', 10 + i], ['AppSubnet', 20 + i]] as const) {
       const subnet = child<ec2.CfnSubnet>(appStack, `${prefix}${i}`);
       subnet.ipv6CidrBlock = blockOf(k);
-      subnet.addDependency(block);
+      subnet.node.addDependency(block);
     }
     if (options.ipv4OnlyEndpointAz !== i) {
       endpoints[i].ipAddressType = 'dualstack';
