@@ -11,6 +11,7 @@ import { Appliance } from './appliance';
 import { AppliancePolicy } from './appliance-policy';
 import { ApplianceScaling } from './appliance-scaling';
 import { createHardenedLaunchTemplate } from './hardened-launch-template';
+import { launchAfterEgressPath } from './egress-dependencies';
 import { distinctAvailabilityZones, fail, validateCapacity } from './validation';
 
 /** The default instance type of the appliances: Graviton, 2 vCPUs, up to 10 Gbps. */
@@ -124,7 +125,8 @@ export class ApplianceFleet extends Construct {
       fail(this, 'loadBalancerSubnetCidrs must not be empty: the appliances would admit no GENEVE traffic');
     }
 
-    const subnets = props.vpc.selectSubnets(props.vpcSubnets).subnets;
+    const selected = props.vpc.selectSubnets(props.vpcSubnets);
+    const subnets = selected.subnets;
     this.availabilityZones = distinctAvailabilityZones(subnets);
     if (this.availabilityZones.length < 2) {
       fail(this, `applianceSubnets (vpcSubnets) must span at least 2 availability zones, got ${this.availabilityZones.length} `
@@ -194,6 +196,7 @@ export class ApplianceFleet extends Construct {
         pauseTime: Duration.minutes(5),
       }),
     });
+    launchAfterEgressPath(this.autoScalingGroup, props.vpc, selected);
     this.scalingPolicy = (props.scaling ?? ApplianceScaling.cpu(40)).applyTo(this.autoScalingGroup);
   }
 

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { amazonLinux2023For } from './appliance';
+import { launchAfterEgressPath } from './egress-dependencies';
 import { createHardenedLaunchTemplate } from './hardened-launch-template';
 import { validateCapacity } from './validation';
 import { renderWebServerUserData } from './web-server-user-data';
@@ -114,6 +115,7 @@ export class WebServerFleet extends Construct {
       }),
       notifications: [{ topic: this.notificationsTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
     });
+    launchAfterEgressPath(this.autoScalingGroup, props.vpc, props.vpc.selectSubnets(props.vpcSubnets));
     this.scalingPolicy = this.autoScalingGroup.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: 60 });
   }
 }

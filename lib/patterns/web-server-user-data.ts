@@ -10,6 +10,8 @@ export function renderWebServerUserData(): string[] {
     'dnf install -y nginx',
     'IMDS_TOKEN=$(curl -sS -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 300")',
     'AZ=$(curl -sS -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" http://169.254.169.254/latest/meta-data/placement/availability-zone)',
+    // The packaged index.html may be a symbolic link into a test-page package; replace it, not its target.
+    'rm -f /usr/share/nginx/html/index.html',
     'cat > /usr/share/nginx/html/index.html <<EOF',
     '<!doctype html>',
     '<html><head><title>Inspected application</title></head>',
