@@ -67,8 +67,13 @@ function positive(name: string, value: number): number {
 export class Inspector {
   /** Packets per verdict, indexed by DropReason (index 0: forwarded). */
   readonly dropCounts = new Float64Array(DROP_REASON_COUNT);
-  /** Called on every POLICY drop (the runtime rate-limits logging). */
+  /** Called on every POLICY drop that `wantPolicyDrop` (if set) accepts. */
   onPolicyDrop?: (e: PolicyDropEvent) => void;
+  /**
+   * Asked before a policy-drop event is built: false skips formatting addresses and allocating
+   * the event (the runtime's log rate limiter says no to most of a drop flood).
+   */
+  wantPolicyDrop?: () => boolean;
   readonly flows: FlowTable;
   /** The last unexpected exception (INTERNAL_ERROR) or exception thrown by onPolicyDrop. */
   lastError: unknown = undefined;
@@ -165,6 +170,8 @@ export class Inspector {
     if (!cb) return;
     const p = this.packet;
     try {
+      const want = this.wantPolicyDrop;
+      if (want !== undefined && !want()) return;
       cb({
         rule,
         protocol: p.protocol,

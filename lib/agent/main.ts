@@ -70,6 +70,9 @@ export class Agent implements HealthSource {
       maxFlows: config.maxFlows,
       now: this.clock.now,
     });
+    // The probe is exempt from policy, not dropped; other drops are logged as the limiter allows.
+    this.inspector.wantPolicyDrop = () =>
+      !this.dataplane.inspectingProbe && this.log.enabled('info') && this.dropLogLimiter.take();
     this.inspector.onPolicyDrop = (e) => this.logPolicyDrop(e);
     this.dataplane = new Dataplane(
       {
@@ -299,9 +302,8 @@ export class Agent implements HealthSource {
     }
   }
 
+  /** Logs a policy drop that `wantPolicyDrop` accepted (it took the limiter's token). */
   private logPolicyDrop(e: PolicyDropEvent): void {
-    if (this.dataplane.inspectingProbe) return; // the probe is exempt from policy, not dropped
-    if (!this.log.enabled('info') || !this.dropLogLimiter.take()) return;
     const suppressed = this.dropLogLimiter.takeSuppressed();
     this.log.info('policy drop', suppressed > 0 ? { ...e, suppressed } : { ...e });
   }

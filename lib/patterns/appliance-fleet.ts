@@ -11,7 +11,7 @@ import { Appliance } from './appliance';
 import { AppliancePolicy } from './appliance-policy';
 import { ApplianceScaling } from './appliance-scaling';
 import { createHardenedLaunchTemplate } from './hardened-launch-template';
-import { launchAfterEgressPath } from './egress-dependencies';
+import { createFleetGroup } from './fleet-group';
 import { distinctAvailabilityZones, fail, validateCapacity } from './validation';
 
 /** The default instance type of the appliances: Graviton, 2 vCPUs, up to 10 Gbps. */
@@ -173,30 +173,22 @@ export class ApplianceFleet extends Construct {
       rootVolumeSize: config.rootVolumeSize,
     });
 
-    this.notificationsTopic = props.notificationsTopic ?? new sns.Topic(this, 'Notifications', {
-      displayName: 'GWLB inspection appliance scaling events',
-      enforceSSL: true,
-    });
-    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+    ({ notificationsTopic: this.notificationsTopic, autoScalingGroup: this.autoScalingGroup } = createFleetGroup(this, {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       launchTemplate: this.launchTemplate,
       minCapacity,
       maxCapacity,
       desiredCapacity: props.desiredCapacity,
-      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
-        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
-        gracePeriod: Duration.minutes(5),
-      }),
+      notificationsTopic: props.notificationsTopic,
+      topicDisplayName: 'GWLB inspection appliance scaling events',
       defaultInstanceWarmup: Duration.minutes(3),
-      notifications: [{ topic: this.notificationsTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         maxBatchSize: 1,
         minInstancesInService: minInServiceDuringUpdate(minCapacity, maxCapacity),
         pauseTime: Duration.minutes(5),
       }),
-    });
-    launchAfterEgressPath(this.autoScalingGroup, props.vpc, selected);
+    }));
     this.scalingPolicy = (props.scaling ?? ApplianceScaling.cpu(40)).applyTo(this.autoScalingGroup);
   }
 

@@ -11,7 +11,7 @@ import { renderAgentUserData } from './appliance-user-data';
 import { fail } from './validation';
 
 /** The root device of Amazon Linux images. */
-const AMAZON_LINUX_ROOT_DEVICE = '/dev/xvda';
+export const AMAZON_LINUX_ROOT_DEVICE = '/dev/xvda';
 const DEFAULT_ROOT_VOLUME_SIZE = Size.gibibytes(8);
 /** The Node.js package of the default appliance: an LTS line Amazon Linux 2023 supports. */
 const DEFAULT_NODE_PACKAGE = 'nodejs24';

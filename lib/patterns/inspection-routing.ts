@@ -104,9 +104,9 @@ export class InspectionRouting extends Construct {
         ipAddressType: props.ipAddressType,
       });
       this.endpointsByZone.set(az, endpoint);
-      this.ensureDefaultRouteToInternetGateway(subnet, props.internetGatewayId, i);
+      this.ensureDefaultRouteToInternetGateway(subnet, props.internetGatewayId, i, false);
       if (dualStack) {
-        this.ensureIpv6DefaultRouteToInternetGateway(subnet, props.internetGatewayId, i);
+        this.ensureDefaultRouteToInternetGateway(subnet, props.internetGatewayId, i, true);
       }
       established.add(endpoint);
       return endpoint;
@@ -159,46 +159,30 @@ export class InspectionRouting extends Construct {
   }
 
   /**
-   * Endpoint subnets send the inspected traffic on to the internet: their default route must be
-   * the internet gateway. Checked (and added if missing) for subnets defined in this app;
-   * imported subnets cannot be inspected at synth time.
+   * Endpoint subnets send the inspected traffic on to the internet: their default route (IPv4
+   * `0.0.0.0/0`, and `::/0` when dual-stack) must be the internet gateway. Checked (and added if
+   * missing) for subnets defined in this app; imported subnets cannot be inspected at synth time.
    */
-  private ensureDefaultRouteToInternetGateway(subnet: ec2.ISubnet, internetGatewayId: string, index: number): void {
+  private ensureDefaultRouteToInternetGateway(
+    subnet: ec2.ISubnet, internetGatewayId: string, index: number, ipv6: boolean,
+  ): void {
     if (!(subnet instanceof ec2.Subnet)) {
       return;
     }
+    const destination = ipv6 ? '::/0' : '0.0.0.0/0';
     const existing = subnet.node.children.find((c): c is ec2.CfnRoute =>
-      c instanceof ec2.CfnRoute && c.destinationCidrBlock === '0.0.0.0/0');
+      c instanceof ec2.CfnRoute && (ipv6 ? c.destinationIpv6CidrBlock : c.destinationCidrBlock) === destination);
     if (existing === undefined) {
-      const route = new ec2.CfnRoute(this, `EndpointSubnetRoute${index + 1}`, {
+      const route = new ec2.CfnRoute(this, `EndpointSubnet${ipv6 ? 'Ipv6' : ''}Route${index + 1}`, {
         routeTableId: subnet.routeTable.routeTableId,
-        destinationCidrBlock: '0.0.0.0/0',
+        ...(ipv6 ? { destinationIpv6CidrBlock: destination } : { destinationCidrBlock: destination }),
         gatewayId: internetGatewayId,
       });
-      this.endpointSubnetRoutes.push(route);
+      (ipv6 ? this.endpointSubnetIpv6Routes : this.endpointSubnetRoutes).push(route);
     } else if (existing.gatewayId !== internetGatewayId) {
-      fail(this, `endpointSubnets: subnet ${subnet.node.path} has a default route that is not the internet gateway `
+      const what = ipv6 ? 'an IPv6 default route (::/0)' : 'a default route';
+      fail(this, `endpointSubnets: subnet ${subnet.node.path} has ${what} that is not the internet gateway `
         + `(${existing.node.path}); endpoint subnets must send inspected traffic straight to the internet gateway`);
-    }
-  }
-
-  /** The IPv6 counterpart of {@link ensureDefaultRouteToInternetGateway}: `::/0` must be the internet gateway. */
-  private ensureIpv6DefaultRouteToInternetGateway(subnet: ec2.ISubnet, internetGatewayId: string, index: number): void {
-    if (!(subnet instanceof ec2.Subnet)) {
-      return;
-    }
-    const existing = subnet.node.children.find((c): c is ec2.CfnRoute =>
-      c instanceof ec2.CfnRoute && c.destinationIpv6CidrBlock === '::/0');
-    if (existing === undefined) {
-      const route = new ec2.CfnRoute(this, `EndpointSubnetIpv6Route${index + 1}`, {
-        routeTableId: subnet.routeTable.routeTableId,
-        destinationIpv6CidrBlock: '::/0',
-        gatewayId: internetGatewayId,
-      });
-      this.endpointSubnetIpv6Routes.push(route);
-    } else if (existing.gatewayId !== internetGatewayId) {
-      fail(this, `endpointSubnets: subnet ${subnet.node.path} has an IPv6 default route (::/0) that is not the internet `
-        + `gateway (${existing.node.path}); endpoint subnets must send inspected traffic straight to the internet gateway`);
     }
   }
 }

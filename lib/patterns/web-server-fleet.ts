@@ -1,11 +1,11 @@
-import { Duration, Size } from 'aws-cdk-lib';
+import { Size } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { amazonLinux2023For } from './appliance';
-import { launchAfterEgressPath } from './egress-dependencies';
+import { AMAZON_LINUX_ROOT_DEVICE, amazonLinux2023For } from './appliance';
+import { createFleetGroup } from './fleet-group';
 import { createHardenedLaunchTemplate } from './hardened-launch-template';
 import { validateCapacity } from './validation';
 import { renderWebServerUserData } from './web-server-user-data';
@@ -94,28 +94,20 @@ export class WebServerFleet extends Construct {
       userData: this.userData,
       role: this.role,
       securityGroup: this.securityGroup,
-      rootDeviceName: '/dev/xvda',
+      rootDeviceName: AMAZON_LINUX_ROOT_DEVICE,
       rootVolumeSize: Size.gibibytes(8),
     });
 
-    this.notificationsTopic = props.notificationsTopic ?? new sns.Topic(this, 'Notifications', {
-      displayName: 'Inspected application scaling events',
-      enforceSSL: true,
-    });
-    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+    ({ notificationsTopic: this.notificationsTopic, autoScalingGroup: this.autoScalingGroup } = createFleetGroup(this, {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       launchTemplate: this.launchTemplate,
       minCapacity,
       maxCapacity,
       desiredCapacity: props.desiredCapacity,
-      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
-        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
-        gracePeriod: Duration.minutes(5),
-      }),
-      notifications: [{ topic: this.notificationsTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
-    });
-    launchAfterEgressPath(this.autoScalingGroup, props.vpc, props.vpc.selectSubnets(props.vpcSubnets));
+      notificationsTopic: props.notificationsTopic,
+      topicDisplayName: 'Inspected application scaling events',
+    }));
     this.scalingPolicy = this.autoScalingGroup.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: 60 });
   }
 }

@@ -7,9 +7,9 @@
  * destination options (60) and fragment (44, ports only in the first fragment) are walked.
  */
 
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_SCTP = 132;
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../agent/packet';
+
+export { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP };
 
 const IPV4_MIN_HEADER = 20;
 const IPV6_HEADER = 40;

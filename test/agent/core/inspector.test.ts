@@ -154,6 +154,18 @@ describe('Inspector', () => {
     expect(inspector.flows.evictions).toBe(40);
   });
 
+  test('wantPolicyDrop gates the event, not the verdict or the flow block', () => {
+    const { inspector, events, send } = setup();
+    let asked = 0;
+    inspector.wantPolicyDrop = () => ++asked > 1;
+    expect(send(web('EVIL'))).toBe(DropReason.POLICY);
+    expect(events).toHaveLength(0);
+    expect(send(web('clean'))).toBe(DropReason.FLOW_BLOCKED);
+    expect(send(geneve(ipv4(tcp({ sport: 41000, dport: 23 }))))).toBe(DropReason.POLICY);
+    expect(asked).toBe(2);
+    expect(events.map(e => e.rule)).toEqual(['no-telnet']);
+  });
+
   test('an exception from onPolicyDrop does not escape; the verdict stands', () => {
     const { inspector, send } = setup();
     inspector.onPolicyDrop = () => {
