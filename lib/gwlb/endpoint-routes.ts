@@ -1,9 +1,11 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import type { GatewayLoadBalancerEndpoint, IGatewayLoadBalancerEndpoint } from './gateway-load-balancer-endpoint';
 import { GatewayLoadBalancerIpAddressType } from './gateway-load-balancer';
-import { azMismatch, fail, subnetAvailabilityZone, validateIpv4Cidr, validateIpv6Cidr } from './validation';
+import {
+  azMismatch, describeAvailabilityZone, fail, subnetAvailabilityZone, validateIpv4Cidr, validateIpv6Cidr,
+} from './validation';
 
 /** Properties of {@link routeThroughEndpoint}. */
 export interface EndpointRouteProps {
@@ -68,6 +70,7 @@ export function routeThroughEndpoint(scope: Construct, id: string, props: Endpoi
   const destination = destinationOf(scope, props.destinationCidrBlock, props.destinationIpv6CidrBlock, undefined);
   validateEndpointFamily(scope, props.endpoint, destination);
   const key = `${props.routeTableId}|${destination.cidr}`;
+  validateTableZone(scope, props.routeTableId, props.endpoint);
   const routes = routesOf(Stack.of(scope));
   const previous = routes.get(key);
   if (previous !== undefined) {
@@ -99,8 +102,9 @@ export function routeSubnetThroughEndpoint(scope: Construct, id: string, props: 
   }
   const subnetAz = subnetAvailabilityZone(props.subnet);
   const endpointAz = props.endpoint.availabilityZoneIfKnown;
-  if (azMismatch(subnetAz, endpointAz)) {
-    fail(scope, `endpoint ${props.endpoint.node.path} is in ${endpointAz} but subnet ${props.subnet.node.path} is in ${subnetAz}: `
+  if (azMismatch(scope, subnetAz, endpointAz)) {
+    fail(scope, `endpoint ${props.endpoint.node.path} is in ${describeAvailabilityZone(scope, endpointAz)} but subnet `
+      + `${props.subnet.node.path} is in ${describeAvailabilityZone(scope, subnetAz)}: `
       + 'route a subnet through the endpoint in its own availability zone');
   }
 
@@ -119,7 +123,6 @@ export function routeSubnetThroughEndpoint(scope: Construct, id: string, props: 
   }
   retarget(existing, props.endpoint.vpcEndpointId);
   routesOf(Stack.of(scope)).set(`${routeTableId}|${destination.cidr}`, existing.node.path);
-  Annotations.of(existing).addInfo(`route for ${destination.cidr} now targets Gateway Load Balancer endpoint ${props.endpoint.node.path}`);
   return existing;
 }
 
@@ -146,6 +149,42 @@ function validateEndpointFamily(scope: Construct, endpoint: IGatewayLoadBalancer
     fail(scope, `destinationIpv6CidrBlock ${destination.cidr} cannot go through endpoint ${endpoint.node.path}: it is `
       + 'IPv4-only (ipAddressType IPV4); create it with ipAddressType DUAL_STACK');
   }
+}
+
+/**
+ * Fail when the route table belongs to a subnet of this app (its own table, or one associated
+ * with it) in another availability zone than the endpoint: the replies would come back through
+ * another zone's endpoint (or none) and be dropped.
+ */
+function validateTableZone(scope: Construct, routeTableId: string, endpoint: IGatewayLoadBalancerEndpoint): void {
+  const endpointAz = (endpoint as Partial<GatewayLoadBalancerEndpoint>).availabilityZoneIfKnown;
+  if (endpointAz === undefined) {
+    return;
+  }
+  for (const subnet of subnetsUsingTable(scope, routeTableId)) {
+    const subnetAz = subnetAvailabilityZone(subnet);
+    if (azMismatch(scope, subnetAz, endpointAz)) {
+      fail(scope, `routeTableId is the route table of subnet ${subnet.node.path} in ${describeAvailabilityZone(scope, subnetAz)}, `
+        + `but endpoint ${endpoint.node.path} is in ${describeAvailabilityZone(scope, endpointAz)}: route a subnet's table `
+        + 'through the endpoint in its own availability zone');
+    }
+  }
+}
+
+/** The subnets of this app whose route table is `routeTableId` (their own, or associated). */
+function subnetsUsingTable(scope: Construct, routeTableId: string): ec2.ISubnet[] {
+  const all = scope.node.root.node.findAll();
+  const subnets = all.filter((c): c is ec2.ISubnet & Construct => {
+    const candidate = c as Partial<ec2.ISubnet>;
+    return typeof candidate.subnetId === 'string' && candidate.routeTable?.routeTableId === routeTableId;
+  });
+  const associated = new Set(all.filter((c): c is ec2.CfnSubnetRouteTableAssociation =>
+    c instanceof ec2.CfnSubnetRouteTableAssociation && c.routeTableId === routeTableId).map((a) => a.subnetId));
+  const more = all.filter((c): c is ec2.ISubnet & Construct => {
+    const candidate = c as Partial<ec2.ISubnet>;
+    return typeof candidate.subnetId === 'string' && associated.has(candidate.subnetId) && !subnets.includes(c as ec2.ISubnet & Construct);
+  });
+  return [...subnets, ...more];
 }
 
 function routesOf(stack: Stack): Map<string, string> {

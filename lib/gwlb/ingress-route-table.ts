@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import type { GatewayLoadBalancerEndpoint } from './gateway-load-balancer-endpoint';
 import {
-  azMismatch, differentVpcs, fail, isConcrete, subnetAvailabilityZone, subnetIpv4Cidr, subnetIpv6Cidr, validateSubnetInVpc,
+  azMismatch, describeAvailabilityZone, differentVpcs, fail, isConcrete, subnetAvailabilityZone, subnetIpv4Cidr, subnetIpv6Cidr, validateSubnetInVpc,
 } from './validation';
 
 /** Properties of an {@link IngressRouteTable}. */
@@ -118,8 +118,9 @@ export class IngressRouteTable extends Resource {
     }
     const subnetAz = subnetAvailabilityZone(subnet);
     const endpointAz = endpoint.availabilityZoneIfKnown;
-    if (azMismatch(subnetAz, endpointAz)) {
-      fail(this, `endpoint ${endpoint.node.path} is in ${endpointAz} but subnet ${subnet.node.path} is in ${subnetAz}: `
+    if (azMismatch(this, subnetAz, endpointAz)) {
+      fail(this, `endpoint ${endpoint.node.path} is in ${describeAvailabilityZone(this, endpointAz)} but subnet ${subnet.node.path} `
+        + `is in ${describeAvailabilityZone(this, subnetAz)}: `
         + 'route a subnet to the endpoint in its own availability zone, or replies leave through another zone and are dropped');
     }
   }

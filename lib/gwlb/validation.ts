@@ -1,4 +1,4 @@
-import { Duration, Fn, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IConstruct } from 'constructs';
 import type { IGatewayLoadBalancerEndpointService } from './gateway-load-balancer-endpoint-service';
@@ -104,9 +104,65 @@ export function subnetAvailabilityZone(subnet: ec2.ISubnet): string | undefined 
   return az;
 }
 
-/** True when both availability zones are concrete strings and differ. */
-export function azMismatch(a: string | undefined, b: string | undefined): boolean {
-  return isConcrete(a) && isConcrete(b) && a !== b;
+/**
+ * Whether two availability zones are the same: true or false when synth time can tell, undefined
+ * when it cannot. Concrete names compare literally; the zone tokens of environment-agnostic
+ * stacks (`Fn::Select [i, Fn::GetAZs region]`) compare by structure, as the path validator does:
+ * the same index of the same region is the same zone, another index another zone.
+ */
+export function sameAvailabilityZone(scope: IConstruct, a: string | undefined, b: string | undefined): boolean | undefined {
+  if (a === undefined || b === undefined) {
+    return undefined;
+  }
+  if (a === b) {
+    return true;
+  }
+  if (isConcrete(a) && isConcrete(b)) {
+    return false;
+  }
+  const x = azToken(scope, a);
+  const y = azToken(scope, b);
+  if (x === undefined || y === undefined || x.region !== y.region) {
+    return undefined;
+  }
+  return x.index === y.index;
+}
+
+/** The index and region of an `Fn::Select [i, Fn::GetAZs region]` zone token, if it is one. */
+function azToken(scope: IConstruct, az: string): { index: number; region: string } | undefined {
+  if (!Token.isUnresolved(az)) {
+    return undefined;
+  }
+  const resolved = Stack.of(scope).resolve(az) as { 'Fn::Select'?: [unknown, { 'Fn::GetAZs'?: unknown }] };
+  const select = resolved?.['Fn::Select'];
+  if (!Array.isArray(select) || typeof select[0] !== 'number' || select[1]?.['Fn::GetAZs'] === undefined) {
+    return undefined;
+  }
+  const region = select[1]['Fn::GetAZs'];
+  const current = region === '' || JSON.stringify(region) === JSON.stringify({ Ref: 'AWS::Region' });
+  return { index: select[0], region: current ? 'AWS::Region' : JSON.stringify(region) };
+}
+
+/**
+ * True when two availability zones are known to differ: two different concrete names, or two
+ * environment-agnostic zone tokens with different indexes (see {@link sameAvailabilityZone}).
+ */
+export function azMismatch(scope: IConstruct, a: string | undefined, b: string | undefined): boolean {
+  return sameAvailabilityZone(scope, a, b) === false;
+}
+
+/** An availability zone for messages: its name, or which zone of the region a token selects. */
+export function describeAvailabilityZone(scope: IConstruct, az: string | undefined): string {
+  if (az === undefined) {
+    return '(an unknown availability zone)';
+  }
+  if (isConcrete(az)) {
+    return az;
+  }
+  const token = azToken(scope, az);
+  return token === undefined
+    ? '(an availability zone resolved at deploy time)'
+    : `availability zone #${token.index + 1} of the region (Fn::Select ${token.index} of Fn::GetAZs)`;
 }
 
 /**
@@ -128,10 +184,27 @@ export function knownSubnetIpv4Cidr(subnet: ec2.ISubnet): string | undefined {
 export function subnetIpv4Cidr(scope: IConstruct, subnet: ec2.ISubnet): string {
   const cidr = knownSubnetIpv4Cidr(subnet);
   if (cidr === undefined) {
-    fail(scope, `the IPv4 CIDR block of subnet ${subnet.node.path} is unknown: `
-      + 'import it with Subnet.fromSubnetAttributes({ subnetId, availabilityZone, ipv4CidrBlock })');
+    fail(scope, `the IPv4 CIDR block of subnet ${subnet.node.path} is unknown: ${importHint(subnet, 'Ipv4CidrBlocks', 'ipv4CidrBlock')}`);
   }
   return cidr;
+}
+
+/**
+ * How to give an imported subnet the attribute it lacks: a subnet of a VPC imported with
+ * `Vpc.fromVpcAttributes` gets it from the VPC's `<type>Subnet<listSuffix>` list (the subnets
+ * are built from those lists), a subnet imported on its own from `Subnet.fromSubnetAttributes`.
+ */
+export function importHint(subnet: ec2.ISubnet, listSuffix: string, attribute: string): string {
+  const vpc = parentVpc(subnet);
+  const group = vpc === undefined ? undefined
+    : vpc.publicSubnets.includes(subnet) ? 'public'
+      : vpc.privateSubnets.includes(subnet) ? 'private'
+        : vpc.isolatedSubnets.includes(subnet) ? 'isolated' : undefined;
+  if (vpc !== undefined && group !== undefined && !(vpc instanceof ec2.Vpc)) {
+    return `give Vpc.fromVpcAttributes (${vpc.node.path}) the ${group}Subnet${listSuffix} list, `
+      + `or use Vpc.fromLookup(), which reads them from the account`;
+  }
+  return `import the subnet with Subnet.fromSubnetAttributes({ subnetId, availabilityZone, routeTableId, ${attribute} })`;
 }
 
 /**

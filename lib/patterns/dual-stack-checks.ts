@@ -1,4 +1,3 @@
-import { Annotations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { IGatewayLoadBalancerEndpointService } from '../gwlb';
@@ -36,33 +35,5 @@ export function validateDualStackSubnets(scope: Construct, prop: string, subnets
       fail(scope, `ipProtocol is DUAL_STACK but ${prop} subnet ${subnet.node.path} has no IPv6 CIDR block: `
         + 'create the existingVpc with ipProtocol: ec2.IpProtocol.DUAL_STACK');
     }
-  }
-}
-
-/** The CDK routes of subnets defined in this app that send IPv6 traffic to an internet or egress-only gateway. */
-function ipv6GatewayRoutes(subnets: ec2.ISubnet[]): ec2.CfnRoute[] {
-  return subnets.flatMap((subnet) => subnet.node.children.filter((c): c is ec2.CfnRoute => c instanceof ec2.CfnRoute
-    && c.destinationIpv6CidrBlock !== undefined && (c.gatewayId !== undefined || c.egressOnlyInternetGatewayId !== undefined)));
-}
-
-/**
- * Warn about IPv6 paths to the internet that bypass the endpoints: the application subnets'
- * routes to an internet or egress-only gateway, and (IPv4-only applications) the load balancer
- * subnets' IPv6 routes to the internet gateway, which stay in place.
- */
-export function warnUninspectedIpv6Routes(
-  scope: Construct, dualStack: boolean, loadBalancerSubnets: ec2.ISubnet[], applicationSubnets: ec2.ISubnet[],
-): void {
-  const appRoutes = ipv6GatewayRoutes(applicationSubnets);
-  if (appRoutes.length > 0) {
-    Annotations.of(scope).addWarningV2('cdk-gwlb-inspection:uninspectedIpv6Egress',
-      `applicationSubnets send IPv6 traffic to a gateway without inspection (${appRoutes.map((r) => r.node.path).join(', ')}): `
-      + 'remove these routes, or give the instances no IPv6 address');
-  }
-  const lbRoutes = dualStack ? [] : ipv6GatewayRoutes(loadBalancerSubnets);
-  if (lbRoutes.length > 0) {
-    Annotations.of(scope).addWarningV2('cdk-gwlb-inspection:uninspectedIpv6LoadBalancerRoutes',
-      `loadBalancerSubnets have IPv6 routes to the internet gateway that are not inspected (${lbRoutes.map((r) => r.node.path).join(', ')}): `
-      + 'set ipProtocol: ApplicationIpProtocol.DUAL_STACK to route them through the endpoints');
   }
 }

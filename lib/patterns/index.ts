@@ -13,5 +13,6 @@ export * from './inspected-application';
 export * from './inspection-routing';
 export * from './inspection-vpc';
 export * from './inspection-vpc-layout';
+export * from './uninspected-egress';
 export * from './web-server-fleet';
 export * from './web-server-user-data';

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -14,8 +14,9 @@ import { enableAccessLogs } from './alb-access-logs';
 import {
   APPLICATION_SUBNET_GROUP, ApplicationEgress, ApplicationIpProtocol, createApplicationNetwork, ENDPOINT_SUBNET_GROUP, LOAD_BALANCER_SUBNET_GROUP,
 } from './application-vpc-layout';
-import { validateDualStackService, validateDualStackSubnets, warnUninspectedIpv6Routes } from './dual-stack-checks';
+import { validateDualStackService, validateDualStackSubnets } from './dual-stack-checks';
 import { InspectionRouting } from './inspection-routing';
+import { UninspectedEgress } from './uninspected-egress';
 import { distinctAvailabilityZones, fail, showAz } from './validation';
 import { WebServerFleet } from './web-server-fleet';
 
@@ -106,18 +107,48 @@ export interface InspectedApplicationOptions {
   readonly machineImage?: ec2.IMachineImage;
 
   /**
-   * User data of the instances; must serve HTTP on port 80 and `/`.
-   * @default - installs nginx and serves a page naming the availability zone
+   * User data of the instances; must serve HTTP on `targetPort` and answer `healthCheckPath`
+   * with HTTP 200.
+   * @default - installs nginx and serves a page naming the availability zone (HTTP on port 80)
    */
   readonly userData?: ec2.UserData;
+
+  /**
+   * The port the web servers serve HTTP on: the target group's port, and the only port the
+   * load balancer may reach the instances on. A port other than 80 needs your own `userData`.
+   * @default 80
+   */
+  readonly targetPort?: number;
+
+  /**
+   * The path of the target group's HTTP health check; it must answer HTTP 200.
+   * @default '/'
+   */
+  readonly healthCheckPath?: string;
+
+  /**
+   * Whether the instances' internet egress may skip the Gateway Load Balancer endpoints. Every
+   * route of the application and load balancer subnets is followed at synth time (to internet
+   * gateways, egress-only internet gateways, NAT gateways and their subnets); a path that does not
+   * cross the endpoint of the subnet's own zone both ways fails synthesis, unless this allows it
+   * (then each such path is named in a warning).
+   * @default UninspectedEgress.deny()
+   */
+  readonly uninspectedEgress?: UninspectedEgress;
 
   /** @default - a role without permissions */
   readonly instanceRole?: iam.IRole;
 
-  /** @default 2 */
+  /**
+   * The minimum number of web servers.
+   * @default - one per availability zone of the application subnets
+   */
   readonly minCapacity?: number;
 
-  /** @default 4 */
+  /**
+   * The maximum number of web servers.
+   * @default - 4, or minCapacity when that is larger
+   */
   readonly maxCapacity?: number;
 
   /** @default - not set */
@@ -170,6 +201,7 @@ export class InspectedApplication extends Construct {
     if (dualStack) {
       validateDualStackService(this, props.inspectionService);
     }
+    const { targetPort, healthCheckPath } = validateWebServerPort(this, props);
     const internetGatewayId = this.resolveNetwork(props);
     this.vpc = props.existingVpc ?? createApplicationNetwork(this, 'Vpc', {
       cidr: props.cidr ?? '10.0.0.0/16',
@@ -191,11 +223,12 @@ export class InspectedApplication extends Construct {
       vpc: this.vpc,
       inspectionService: props.inspectionService,
       internetGatewayId: igw,
-      endpointSubnets: this.endpointSubnets,
-      protectedSubnets: this.loadBalancerSubnets,
+      endpointSubnets: { subnets: this.endpointSubnets },
+      protectedSubnets: { subnets: this.loadBalancerSubnets },
+      egressSubnets: { subnets: this.applicationSubnets },
       ipAddressType: dualStack ? GatewayLoadBalancerIpAddressType.DUAL_STACK : undefined,
+      uninspectedEgress: props.uninspectedEgress,
     });
-    warnUninspectedIpv6Routes(this, dualStack, this.loadBalancerSubnets, this.applicationSubnets);
     this.endpoints = this.routing.endpoints;
     this.ingressRouteTable = this.routing.ingressRouteTable;
     // NAT gateways in the load balancer subnets: reachable only once their traffic is inspected.
@@ -256,10 +289,10 @@ export class InspectedApplication extends Construct {
     this.launchTemplate = this.webServers.launchTemplate;
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: this.vpc,
-      port: 80,
+      port: targetPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.autoScalingGroup],
-      healthCheck: { path: '/', healthyHttpCodes: '200', interval: Duration.seconds(15) },
+      healthCheck: { path: healthCheckPath, healthyHttpCodes: '200', interval: Duration.seconds(15) },
       deregistrationDelay: Duration.seconds(30),
     });
 
@@ -363,4 +396,21 @@ export class InspectedApplication extends Construct {
     });
     return bucket;
   }
+}
+
+/** The web servers' port and health-check path, validated (the default user data serves port 80 only). */
+function validateWebServerPort(scope: Construct, props: InspectedApplicationOptions): { targetPort: number; healthCheckPath: string } {
+  const targetPort = props.targetPort ?? 80;
+  const healthCheckPath = props.healthCheckPath ?? '/';
+  if (!Token.isUnresolved(targetPort) && (!Number.isInteger(targetPort) || targetPort < 1 || targetPort > 65535)) {
+    fail(scope, `targetPort must be an integer between 1 and 65535, got ${targetPort}`);
+  }
+  if (!Token.isUnresolved(targetPort) && targetPort !== 80 && props.userData === undefined) {
+    fail(scope, `targetPort is ${targetPort} but the default user data serves HTTP on port 80 only: `
+      + 'pass userData that serves the port, or leave targetPort at 80');
+  }
+  if (!Token.isUnresolved(healthCheckPath) && (!healthCheckPath.startsWith('/') || healthCheckPath.length > 1024)) {
+    fail(scope, `healthCheckPath must start with '/' and be at most 1024 characters, got '${healthCheckPath}'`);
+  }
+  return { targetPort, healthCheckPath };
 }

@@ -4,7 +4,10 @@ import {
   GatewayLoadBalancerEndpoint, GatewayLoadBalancerIpAddressType, IGatewayLoadBalancerEndpointService, IngressRouteTable,
   routeSubnetThroughEndpoint,
 } from '../gwlb';
+import { addEgressBypassValidation } from './egress-bypass';
 import { InspectionVpc } from './inspection-vpc';
+import { UninspectedEgress } from './uninspected-egress';
+import { sameAvailabilityZone } from '../gwlb/validation';
 import { fail, showAz } from './validation';
 
 /** Properties of {@link InspectionRouting}. */
@@ -15,14 +18,17 @@ export interface InspectionRoutingProps {
   /** The Gateway Load Balancer endpoint service of the inspection VPC. */
   readonly inspectionService: IGatewayLoadBalancerEndpointService;
 
-  /** The internet gateway of the VPC. */
-  readonly internetGatewayId: string;
+  /**
+   * The internet gateway of the VPC (`igw-...`).
+   * @default - the internet gateway of an `ec2.Vpc` defined in this app; required for imported VPCs
+   */
+  readonly internetGatewayId?: string;
 
   /**
    * One subnet per availability zone for the endpoints. Their default route must be the
    * internet gateway; it is added to subnets defined in this app that lack it.
    */
-  readonly endpointSubnets: ec2.ISubnet[];
+  readonly endpointSubnets: ec2.SubnetSelection;
 
   /**
    * The subnets whose traffic to and from the internet is inspected (for example the load
@@ -31,7 +37,23 @@ export interface InspectionRoutingProps {
    * Any existing default route of these subnets (such as a public subnet's route to the internet
    * gateway) is retargeted to the endpoint.
    */
-  readonly protectedSubnets: ec2.ISubnet[];
+  readonly protectedSubnets: ec2.SubnetSelection;
+
+  /**
+   * Further subnets whose instances' internet egress must be inspected, such as application
+   * subnets behind NAT gateways in the protected subnets. At synth time every route of these and
+   * of the protected subnets is followed (to internet gateways, egress-only internet gateways,
+   * NAT gateways and their subnets, endpoints); a path to the internet that does not cross the
+   * endpoint of the subnet's own zone, both ways, is an error unless `uninspectedEgress` allows it.
+   * @default - only the protected subnets are checked
+   */
+  readonly egressSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Whether internet egress may skip the endpoints.
+   * @default UninspectedEgress.deny(): every route that skips inspection fails synthesis
+   */
+  readonly uninspectedEgress?: UninspectedEgress;
 
   /**
    * The IP address type of the endpoints. `DUAL_STACK` routes IPv6 the same way as IPv4: each
@@ -61,6 +83,8 @@ export class InspectionRouting extends Construct {
   public readonly protectedSubnetRoutes: ec2.CfnRoute[];
   /** Default routes to the internet gateway added to endpoint subnets that lacked one. */
   public readonly endpointSubnetRoutes: ec2.CfnRoute[] = [];
+  /** The internet gateway whose edge route table sends the protected subnets' traffic to the endpoints. */
+  public readonly internetGatewayId: string;
   /** The IP address type of the endpoints. */
   public readonly ipAddressType: GatewayLoadBalancerIpAddressType;
   /** IPv6 edge routes: protected subnet IPv6 CIDR -> endpoint, in the order of `protectedSubnets` (dual-stack only). */
@@ -80,19 +104,22 @@ export class InspectionRouting extends Construct {
 
   constructor(scope: Construct, id: string, props: InspectionRoutingProps) {
     super(scope, id);
-    if (props.endpointSubnets.length === 0) {
-      fail(this, 'endpointSubnets must not be empty');
+    const endpointSubnets = selectSubnets(this, props.vpc, 'endpointSubnets', props.endpointSubnets);
+    const protectedSubnets = selectSubnets(this, props.vpc, 'protectedSubnets', props.protectedSubnets);
+    const egressSubnets = props.egressSubnets === undefined ? [] : selectSubnets(this, props.vpc, 'egressSubnets', props.egressSubnets);
+    const internetGatewayId = props.internetGatewayId ?? (props.vpc instanceof ec2.Vpc ? props.vpc.internetGatewayId : undefined);
+    if (internetGatewayId === undefined) {
+      fail(this, `internetGatewayId is required: VPC ${props.vpc.node.path} has no internet gateway known to CDK `
+        + '(an imported VPC, or an ec2.Vpc without public subnets); pass internetGatewayId (igw-...)');
     }
-    if (props.protectedSubnets.length === 0) {
-      fail(this, 'protectedSubnets must not be empty');
-    }
+    this.internetGatewayId = internetGatewayId;
     this.ipAddressType = props.ipAddressType ?? GatewayLoadBalancerIpAddressType.IPV4;
     const dualStack = this.ipAddressType === GatewayLoadBalancerIpAddressType.DUAL_STACK;
     const established = new DependencyGroup();
     // The endpoint service itself (not the whole InspectionVpc): endpoints then wait for its permissions.
     const service = props.inspectionService instanceof InspectionVpc ? props.inspectionService.endpointService : props.inspectionService;
 
-    this.endpoints = props.endpointSubnets.map((subnet, i) => {
+    this.endpoints = endpointSubnets.map((subnet, i) => {
       const az = subnet.availabilityZone;
       if (this.endpointsByZone.has(az)) {
         fail(this, `endpointSubnets has two subnets in availability zone ${showAz(az)}: give one per zone`);
@@ -104,9 +131,9 @@ export class InspectionRouting extends Construct {
         ipAddressType: props.ipAddressType,
       });
       this.endpointsByZone.set(az, endpoint);
-      this.ensureDefaultRouteToInternetGateway(subnet, props.internetGatewayId, i, false);
+      this.ensureDefaultRouteToInternetGateway(subnet, internetGatewayId, i, false);
       if (dualStack) {
-        this.ensureDefaultRouteToInternetGateway(subnet, props.internetGatewayId, i, true);
+        this.ensureDefaultRouteToInternetGateway(subnet, internetGatewayId, i, true);
       }
       established.add(endpoint);
       return endpoint;
@@ -114,13 +141,13 @@ export class InspectionRouting extends Construct {
 
     this.ingressRouteTable = new IngressRouteTable(this, 'IngressRouteTable', {
       vpc: props.vpc,
-      internetGatewayId: props.internetGatewayId,
+      internetGatewayId,
     });
     established.add(this.ingressRouteTable);
 
     this.edgeRoutes = [];
     this.protectedSubnetRoutes = [];
-    props.protectedSubnets.forEach((subnet, i) => {
+    protectedSubnets.forEach((subnet, i) => {
       const endpoint = this.endpointForAvailabilityZone(subnet.availabilityZone);
       const edge = this.ingressRouteTable.addSubnetRoute(`EdgeRoute${i + 1}`, subnet, endpoint);
       const back = routeSubnetThroughEndpoint(this, `ProtectedSubnetRoute${i + 1}`, {
@@ -145,11 +172,20 @@ export class InspectionRouting extends Construct {
       }
     });
     this.inspectionEstablished = established;
+    addEgressBypassValidation(this, {
+      vpc: props.vpc,
+      sources: [{ kind: 'protected subnet', subnets: protectedSubnets }, { kind: 'egress subnet', subnets: egressSubnets }],
+      endpoints: this.endpoints,
+      returnInspectedSubnets: protectedSubnets,
+      internetGatewayId,
+      uninspectedEgress: props.uninspectedEgress,
+    });
   }
 
   /** The endpoint in an availability zone (fails naming the zone if there is none). */
   public endpointForAvailabilityZone(availabilityZone: string): GatewayLoadBalancerEndpoint {
-    const endpoint = this.endpointsByZone.get(availabilityZone);
+    const endpoint = this.endpointsByZone.get(availabilityZone)
+      ?? [...this.endpointsByZone.entries()].find(([az]) => sameAvailabilityZone(this, az, availabilityZone) === true)?.[1];
     if (endpoint === undefined) {
       fail(this, `protectedSubnets include availability zone ${showAz(availabilityZone)} but endpointSubnets have no `
         + `subnet there (endpoint zones: ${[...this.endpointsByZone.keys()].map(showAz).join(', ')}): `
@@ -185,4 +221,18 @@ export class InspectionRouting extends Construct {
         + `(${existing.node.path}); endpoint subnets must send inspected traffic straight to the internet gateway`);
     }
   }
+}
+
+/** The subnets of a selection; fails naming the prop when it selects none or cannot be applied. */
+function selectSubnets(scope: Construct, vpc: ec2.IVpc, prop: string, selection: ec2.SubnetSelection): ec2.ISubnet[] {
+  let subnets: ec2.ISubnet[];
+  try {
+    subnets = vpc.selectSubnets(selection).subnets;
+  } catch (e) {
+    fail(scope, `${prop}: ${(e as Error).message}`);
+  }
+  if (subnets.length === 0) {
+    fail(scope, `${prop} selected no subnets`);
+  }
+  return subnets;
 }

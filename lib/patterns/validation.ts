@@ -2,7 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { GwlbValidationError } from '../gwlb';
-import { knownSubnetIpv4Cidr } from '../gwlb/validation';
+import { importHint, knownSubnetIpv4Cidr } from '../gwlb/validation';
 
 /** Throw a synth-time error prefixed with the construct path. */
 export function fail(scope: IConstruct, message: string): never {
@@ -55,8 +55,7 @@ export function showAz(az: string): string {
 export function subnetCidr(scope: IConstruct, prop: string, subnet: ec2.ISubnet): string {
   const cidr = knownSubnetIpv4Cidr(subnet);
   if (cidr === undefined) {
-    fail(scope, `${prop}: the IPv4 CIDR block of subnet ${subnet.node.path} is unknown; import the VPC with `
-      + 'Vpc.fromLookup() or give the subnet CIDR blocks (Subnet.fromSubnetAttributes({ ipv4CidrBlock }))');
+    fail(scope, `${prop}: the IPv4 CIDR block of subnet ${subnet.node.path} is unknown; ${importHint(subnet, 'Ipv4CidrBlocks', 'ipv4CidrBlock')}`);
   }
   return cidr;
 }

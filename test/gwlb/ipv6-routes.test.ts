@@ -137,7 +137,7 @@ describe('IPv6 endpoint routes', () => {
       ]));
       expect(inTable).toHaveLength(2);
     });
-    Annotations.fromStack(stack).hasInfo('/Stack/AppVpc/PublicSubnet1/DefaultRoute6', Match.stringLikeRegexp('route for ::/0 now targets'));
+    expect(Annotations.fromStack(stack).findInfo('*', Match.anyValue())).toEqual([]);
   });
 
   test('an IPv6 default route in a subnet without one', () => {

@@ -4,7 +4,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { GatewayLoadBalancerEndpointService, GatewayLoadBalancerIpAddressType } from '../../lib/gwlb';
 import {
-  ApplicationEgress, ApplicationIpProtocol, InspectedApplication, InspectedApplicationOptions,
+  ApplicationEgress, ApplicationIpProtocol, InspectedApplication, InspectedApplicationOptions, UninspectedEgress,
 } from '../../lib/patterns';
 import { checkPerZonePaths } from './support/routing-paths';
 import { logicalIdOf, onlyResource, resourcesOfType } from './support/synth';
@@ -165,20 +165,26 @@ describe('InspectedApplication ipProtocol options', () => {
     }));
   });
 
-  test('warns about application subnets with an egress-only gateway route', () => {
+  test('fails application subnets with an egress-only gateway route, naming each route', () => {
     const stack = new Stack();
-    const { app } = build({ ipProtocol: DUAL_STACK, existingVpc: ownDualStackVpc(stack, ec2.SubnetType.PRIVATE_WITH_EGRESS) }, stack);
-    Annotations.fromStack(stack).hasWarning('/Default/App', Match.stringLikeRegexp(
-      'applicationSubnets send IPv6 traffic to a gateway without inspection \\(Default/Own/ApplicationSubnet1/DefaultRoute6, Default/Own/ApplicationSubnet2/DefaultRoute6\\)'));
-    expect(app.applicationSubnets).toHaveLength(2);
+    expect(() => build({ ipProtocol: DUAL_STACK, existingVpc: ownDualStackVpc(stack, ec2.SubnetType.PRIVATE_WITH_EGRESS) }, stack)).toThrow(
+      /egress subnet Default\/Own\/ApplicationSubnet1 .*route Default\/Own\/ApplicationSubnet1\/DefaultRoute6 \(IPv6 ::\/0\) goes to egress-only internet gateway/);
   });
 
-  test('an IPv4-only application in a dual-stack VPC warns about the uninspected IPv6 routes', () => {
+  test('an egress-only gateway route is only a warning with UninspectedEgress.allow', () => {
     const stack = new Stack();
-    const { template } = build({ existingVpc: ownDualStackVpc(stack) }, stack);
-    Annotations.fromStack(stack).hasWarning('/Default/App', Match.stringLikeRegexp(
-      'loadBalancerSubnets have IPv6 routes to the internet gateway that are not inspected \\(Default/Own/LoadBalancerSubnet1/DefaultRoute6'));
-    expect(() => checkPerZonePaths(template.toJSON() as any)).toThrow(/load balancer subnet has an uninspected IPv6 route to the internet gateway/);
+    build({
+      ipProtocol: DUAL_STACK, existingVpc: ownDualStackVpc(stack, ec2.SubnetType.PRIVATE_WITH_EGRESS),
+      uninspectedEgress: UninspectedEgress.allow('IPv6 updates go straight out by design'),
+    }, stack);
+    Annotations.fromStack(stack).hasWarning('/Default/App/Routing', Match.stringLikeRegexp(
+      'uninspected egress allowed \\(IPv6 updates go straight out by design\\): egress subnet Default/Own/ApplicationSubnet2 .*DefaultRoute6'));
+  });
+
+  test('fails an IPv4-only application in a dual-stack VPC: the load balancer subnets keep ::/0 to the internet gateway', () => {
+    const stack = new Stack();
+    expect(() => build({ existingVpc: ownDualStackVpc(stack) }, stack)).toThrow(
+      /protected subnet Default\/Own\/LoadBalancerSubnet1 .*route Default\/Own\/LoadBalancerSubnet1\/DefaultRoute6 \(IPv6 ::\/0\) goes straight to internet gateway/);
   });
 });
 
