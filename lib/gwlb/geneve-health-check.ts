@@ -49,25 +49,24 @@ export interface GeneveHealthCheck {
 
   /**
    * Consecutive successes before an unhealthy target is healthy, 2..10.
-   * @default 3
+   * @default 3 (always written: AWS's documented GENEVE default has changed from 3 to 5)
    */
   readonly healthyThresholdCount?: number;
 
   /**
    * Consecutive failures before a healthy target is unhealthy, 2..10.
-   * @default 3
+   * @default 3 (always written: AWS's documented GENEVE default has changed from 3 to 2)
    */
   readonly unhealthyThresholdCount?: number;
 
   /**
-   * HTTP codes of a successful HTTP or HTTPS check, 200..399, such as `200`, `200,202` or `200-299`;
-   * not allowed with TCP.
+   * HTTP codes of a successful HTTP or HTTPS check (`Matcher.HttpCode`). For Gateway Load
+   * Balancers AWS accepts only `200-399` (ELBv2 API `Matcher`), so that is the only value
+   * allowed here; not allowed with TCP.
    * @default - the AWS default (200-399); the matcher is not written
    */
   readonly healthyHttpCodes?: string;
 }
-
-const HTTP_CODES = /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/;
 
 /** Validate a health check and fill in every default. */
 export function resolveHealthCheck(scope: IConstruct, hc: GeneveHealthCheck): GeneveHealthCheck {
@@ -108,7 +107,7 @@ export function resolveHealthCheck(scope: IConstruct, hc: GeneveHealthCheck): Ge
     timeout,
     healthyThresholdCount: hc.healthyThresholdCount ?? 3,
     unhealthyThresholdCount: hc.unhealthyThresholdCount ?? 3,
-    healthyHttpCodes: hc.healthyHttpCodes,
+    healthyHttpCodes: hc.healthyHttpCodes === undefined ? undefined : GWLB_HTTP_CODES,
   };
 }
 
@@ -132,13 +131,15 @@ function validatePath(scope: IConstruct, path: string | undefined): void {
   }
 }
 
+/** The only `Matcher.HttpCode` AWS accepts for a Gateway Load Balancer target group. */
+const GWLB_HTTP_CODES = '200-399';
+
 function validateHttpCodes(scope: IConstruct, codes: string | undefined): void {
   if (codes === undefined || Token.isUnresolved(codes)) {
     return;
   }
-  const ranges = HTTP_CODES.test(codes) ? codes.split(',').map((r) => r.split('-').map(Number)) : [];
-  const valid = ranges.length > 0 && ranges.every((r) => r.every((n) => n >= 200 && n <= 399) && r[0] <= r[r.length - 1]);
-  if (!valid) {
-    fail(scope, `healthCheck.healthyHttpCodes must be HTTP codes between 200 and 399 such as '200', '200,202' or '200-299', got '${codes}'`);
+  if (codes.replace(/\s/g, '') !== GWLB_HTTP_CODES) {
+    fail(scope, `healthCheck.healthyHttpCodes must be '${GWLB_HTTP_CODES}' for a Gateway Load Balancer target group `
+      + `(AWS rejects any other matcher for GENEVE; leave it unset for the same effect), got '${codes}'`);
   }
 }

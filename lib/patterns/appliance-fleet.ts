@@ -12,7 +12,7 @@ import { AppliancePolicy } from './appliance-policy';
 import { ApplianceScaling } from './appliance-scaling';
 import { createHardenedLaunchTemplate } from './hardened-launch-template';
 import { createFleetGroup } from './fleet-group';
-import { distinctAvailabilityZones, fail, validateCapacity } from './validation';
+import { defaultCapacity, distinctAvailabilityZones, fail, validateCapacity } from './validation';
 
 /** The default instance type of the appliances: Graviton, 2 vCPUs, up to 10 Gbps. */
 export const DEFAULT_APPLIANCE_INSTANCE_TYPE = 'c6g.large';
@@ -57,13 +57,13 @@ export interface ApplianceFleetProps {
 
   /**
    * Minimum number of appliances.
-   * @default 2
+   * @default - one per availability zone of `vpcSubnets`
    */
   readonly minCapacity?: number;
 
   /**
    * Maximum number of appliances.
-   * @default 4
+   * @default - 4, or minCapacity when that is larger
    */
   readonly maxCapacity?: number;
 
@@ -118,16 +118,14 @@ export class ApplianceFleet extends Construct {
 
   constructor(scope: Construct, id: string, props: ApplianceFleetProps) {
     super(scope, id);
-    const minCapacity = props.minCapacity ?? 2;
-    const maxCapacity = props.maxCapacity ?? 4;
+    const selected = props.vpc.selectSubnets(props.vpcSubnets);
+    const subnets = selected.subnets;
+    this.availabilityZones = distinctAvailabilityZones(subnets);
+    const { minCapacity, maxCapacity } = defaultCapacity(props, this.availabilityZones.length);
     validateCapacity(this, { minCapacity, maxCapacity, desiredCapacity: props.desiredCapacity });
     if (props.loadBalancerSubnetCidrs.length === 0) {
       fail(this, 'loadBalancerSubnetCidrs must not be empty: the appliances would admit no GENEVE traffic');
     }
-
-    const selected = props.vpc.selectSubnets(props.vpcSubnets);
-    const subnets = selected.subnets;
-    this.availabilityZones = distinctAvailabilityZones(subnets);
     if (this.availabilityZones.length < 2) {
       fail(this, `applianceSubnets (vpcSubnets) must span at least 2 availability zones, got ${this.availabilityZones.length} `
         + `(${subnets.length} subnet(s)): one zone failing would stop all inspection`);

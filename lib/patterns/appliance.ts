@@ -141,11 +141,20 @@ export abstract class Appliance {
   }
 
   /**
-   * Appliances from your own image and user data (for example a third-party firewall). Set the
-   * inspection construct's `healthCheck` to what the image serves.
+   * Appliances from your own image and user data (for example a third-party firewall). The
+   * inspection construct's `healthCheck` is then required: the health port and path of a
+   * third-party appliance are its vendor's, not the bundled agent's HTTP 8080 `/healthz`.
    */
   public static custom(options: CustomApplianceOptions): Appliance {
     return new CustomAppliance(options);
+  }
+
+  /**
+   * Whether the appliances run the bundled agent, whose health check (HTTP GET `/healthz` on
+   * port 8080) the inspection construct then fills in; other appliances must be given one.
+   */
+  public get usesBundledAgent(): boolean {
+    return false;
   }
 
   /** Produce the launch settings; called once by the construct that launches the appliances. */
@@ -155,6 +164,10 @@ export abstract class Appliance {
 class AgentAppliance extends Appliance {
   constructor(private readonly options: AgentApplianceOptions) {
     super();
+  }
+
+  public get usesBundledAgent(): boolean {
+    return true;
   }
 
   public bind(scope: Construct, options: ApplianceBindOptions): ApplianceConfig {

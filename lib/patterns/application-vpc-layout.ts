@@ -2,7 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { dropRedundantProviderDependency } from './cfn-fixes';
-import { fail } from './validation';
+import { fail, validateMaxAzsKnown } from './validation';
 
 /** Subnet group of the Gateway Load Balancer endpoints (one small subnet per zone). */
 export const ENDPOINT_SUBNET_GROUP = 'Endpoint';
@@ -66,6 +66,7 @@ export function createApplicationNetwork(scope: Construct, id: string, options: 
   if (!Token.isUnresolved(options.maxAzs) && (!Number.isInteger(options.maxAzs) || options.maxAzs < 2)) {
     fail(scope, `maxAzs must be an integer of at least 2 (an Application Load Balancer needs two availability zones), got ${options.maxAzs}`);
   }
+  validateMaxAzsKnown(scope, options.maxAzs);
   if (options.ipProtocol === ApplicationIpProtocol.DUAL_STACK) {
     return createDualStackNetwork(scope, id, options);
   }

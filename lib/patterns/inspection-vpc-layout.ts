@@ -2,7 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { dropRedundantProviderDependency } from './cfn-fixes';
-import { fail } from './validation';
+import { fail, validateMaxAzsKnown } from './validation';
 
 /** The subnet group of the appliances and the Gateway Load Balancer in a new inspection VPC. */
 export const APPLIANCE_SUBNET_GROUP = 'Appliance';
@@ -34,6 +34,7 @@ export function createInspectionNetwork(scope: Construct, id: string, options: I
   if (!Token.isUnresolved(options.maxAzs) && (!Number.isInteger(options.maxAzs) || options.maxAzs < 2)) {
     fail(scope, `maxAzs must be an integer of at least 2 (the appliances need two availability zones), got ${options.maxAzs}`);
   }
+  validateMaxAzsKnown(scope, options.maxAzs);
   const isolated = options.natGateways === 0;
   // In a dual-stack VPC the subnets get IPv6 CIDR blocks, but no instance is given an IPv6 address.
   const ipv6 = options.dualStack ? { ipv6AssignAddressOnCreation: false } : {};

@@ -50,7 +50,7 @@ export interface InspectionVpcProps {
   /**
    * The subnets of the appliances and the Gateway Load Balancer: one per availability zone, at
    * least two zones.
-   * @default - the `Appliance` subnets of a new VPC; the private subnets of an existing VPC
+   * @default - the `Appliance` subnets of a new VPC; the private subnets with egress of an existing VPC, or its isolated subnets when it has none
    */
   readonly applianceSubnets?: ec2.SubnetSelection;
 
@@ -66,10 +66,16 @@ export interface InspectionVpcProps {
    */
   readonly instanceType?: ec2.InstanceType;
 
-  /** @default 2 */
+  /**
+   * The minimum number of appliances.
+   * @default - one per availability zone of the appliance subnets
+   */
   readonly minCapacity?: number;
 
-  /** @default 4 */
+  /**
+   * The maximum number of appliances.
+   * @default - 4, or minCapacity when that is larger
+   */
   readonly maxCapacity?: number;
 
   /**
@@ -84,8 +90,11 @@ export interface InspectionVpcProps {
   readonly scaling?: ApplianceScaling;
 
   /**
-   * The target group health check; unset fields take the agent's values.
-   * @default - HTTP GET /healthz on port 8080 every 10 seconds, thresholds 3/3
+   * The target group health check. With the bundled agent unset fields take the agent's values;
+   * with `Appliance.custom(...)` it is required (unset fields take the Gateway Load Balancer
+   * defaults: TCP on port 80, path `/` for HTTP(S)).
+   * @default - bundled agent: HTTP GET /healthz on port 8080 every 10 seconds, thresholds 3/3;
+   * required with `Appliance.custom(...)`
    */
   readonly healthCheck?: GeneveHealthCheck;
 
@@ -185,10 +194,10 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
     super(scope, id);
     this.ipAddressType = props.ipAddressType ?? GatewayLoadBalancerIpAddressType.IPV4;
     this.vpc = this.resolveVpc(props);
-    const selection = props.applianceSubnets
-      ?? (props.existingVpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : { subnetGroupName: APPLIANCE_SUBNET_GROUP });
+    const selection = props.applianceSubnets ?? defaultApplianceSubnets(this.vpc, props.existingVpc !== undefined);
     this.applianceSubnets = this.selectApplianceSubnets(selection);
 
+    const appliance = props.appliance ?? Appliance.agent();
     this.gatewayLoadBalancer = new GatewayLoadBalancer(this, 'GatewayLoadBalancer', {
       vpc: this.vpc,
       vpcSubnets: { subnets: this.applianceSubnets },
@@ -202,7 +211,7 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
     });
     this.targetGroup = new GeneveTargetGroup(this, 'TargetGroup', {
       vpc: this.vpc,
-      healthCheck: withAgentDefaults(props.healthCheck),
+      healthCheck: applianceHealthCheck(this, appliance, props.healthCheck),
       deregistrationDelay: props.deregistrationDelay,
       stickiness: props.stickiness,
       targetFailover: props.targetFailover,
@@ -217,7 +226,7 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
       healthCheck: this.targetGroup.healthCheck,
       deregistrationDelay: this.targetGroup.deregistrationDelay,
       tcpIdleTimeout: this.listener.tcpIdleTimeout,
-      appliance: props.appliance,
+      appliance,
       instanceType: props.instanceType,
       minCapacity: props.minCapacity,
       maxCapacity: props.maxCapacity,
@@ -286,6 +295,30 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
     }
     return subnets;
   }
+}
+
+/**
+ * The appliance subnets of an existing VPC: its private subnets with egress, or, when it has
+ * none, its isolated ones (an inspection VPC without NAT gateways).
+ */
+function defaultApplianceSubnets(vpc: ec2.IVpc, existing: boolean): ec2.SubnetSelection {
+  if (!existing) {
+    return { subnetGroupName: APPLIANCE_SUBNET_GROUP };
+  }
+  return { subnetType: vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED };
+}
+
+/** The health check of the target group: the agent's defaults, or the user's (required for other appliances). */
+function applianceHealthCheck(scope: Construct, appliance: Appliance, user: GeneveHealthCheck | undefined): GeneveHealthCheck {
+  if (appliance.usesBundledAgent) {
+    return withAgentDefaults(user);
+  }
+  if (user === undefined) {
+    fail(scope, 'healthCheck is required with Appliance.custom(...): the health port and path of your appliance are its '
+      + 'vendor\'s, not the bundled agent\'s HTTP 8080 /healthz; set healthCheck to what the image serves, for example '
+      + '{ protocol: GeneveHealthCheckProtocol.HTTPS, port: 443, path: \'/health\' } or { protocol: GeneveHealthCheckProtocol.TCP, port: 22 }');
+  }
+  return user;
 }
 
 /** The agent's health check (HTTP GET /healthz on 8080) under the fields the user set. */

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { GwlbValidationError } from '../gwlb';
@@ -14,6 +14,18 @@ export interface CapacityProps {
   readonly minCapacity: number;
   readonly maxCapacity: number;
   readonly desiredCapacity?: number;
+}
+
+/**
+ * The capacity defaults of a fleet across `zones` availability zones: one instance per zone
+ * (so no zone is left without one), and a maximum of 4 or the minimum when that is larger.
+ */
+export function defaultCapacity(
+  c: { readonly minCapacity?: number; readonly maxCapacity?: number }, zones: number,
+): { minCapacity: number; maxCapacity: number } {
+  const minCapacity = c.minCapacity ?? Math.max(1, zones);
+  const maxCapacity = c.maxCapacity ?? (Token.isUnresolved(minCapacity) ? 4 : Math.max(4, minCapacity));
+  return { minCapacity, maxCapacity };
 }
 
 /** Check `0 <= minCapacity <= desiredCapacity <= maxCapacity`, all integers (tokens are skipped). */
@@ -58,4 +70,23 @@ export function subnetCidr(scope: IConstruct, prop: string, subnet: ec2.ISubnet)
     fail(scope, `${prop}: the IPv4 CIDR block of subnet ${subnet.node.path} is unknown; ${importHint(subnet, 'Ipv4CidrBlocks', 'ipv4CidrBlock')}`);
   }
   return cidr;
+}
+
+/**
+ * Fail when a new VPC asks for more zones than an environment-agnostic (or region-only) stack
+ * can know: CDK then has only the two `Fn::GetAZs` zones (or the fallback list in the context)
+ * and `ec2.Vpc` silently builds fewer zones than `maxAzs`.
+ */
+export function validateMaxAzsKnown(scope: IConstruct, maxAzs: number): void {
+  const stack = Stack.of(scope);
+  if (Token.isUnresolved(maxAzs) || (!Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region))) {
+    return;
+  }
+  const known = stack.availabilityZones.length;
+  if (maxAzs > known) {
+    const which = Token.isUnresolved(stack.region) ? 'environment-agnostic' : 'region-only (no account)';
+    fail(scope, `maxAzs is ${maxAzs} but stack ${stack.stackName} is ${which}, so CDK knows only ${known} availability zones `
+      + `and would silently build ${known}: set env: { account, region } on the stack (CDK then looks up the region's zones), `
+      + `or list the zones in the context key 'aws:cdk:availability-zones:fallback', or set maxAzs to at most ${known}`);
+  }
 }

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { AMAZON_LINUX_ROOT_DEVICE, amazonLinux2023For } from './appliance';
 import { createFleetGroup } from './fleet-group';
 import { createHardenedLaunchTemplate } from './hardened-launch-template';
-import { validateCapacity } from './validation';
+import { defaultCapacity, distinctAvailabilityZones, validateCapacity } from './validation';
 import { renderWebServerUserData } from './web-server-user-data';
 
 /** The default instance type of the application instances. */
@@ -41,9 +41,9 @@ export interface WebServerFleetProps {
    */
   readonly role?: iam.IRole;
 
-  /** @default 2 */
+  /** @default - one per availability zone of `vpcSubnets` */
   readonly minCapacity?: number;
-  /** @default 4 */
+  /** @default - 4, or minCapacity when that is larger */
   readonly maxCapacity?: number;
   /** @default - not set */
   readonly desiredCapacity?: number;
@@ -71,8 +71,8 @@ export class WebServerFleet extends Construct {
 
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
-    const minCapacity = props.minCapacity ?? 2;
-    const maxCapacity = props.maxCapacity ?? 4;
+    const zones = distinctAvailabilityZones(props.vpc.selectSubnets(props.vpcSubnets).subnets).length;
+    const { minCapacity, maxCapacity } = defaultCapacity(props, zones);
     validateCapacity(this, { minCapacity, maxCapacity, desiredCapacity: props.desiredCapacity });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

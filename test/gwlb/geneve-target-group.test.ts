@@ -76,7 +76,7 @@ describe('GeneveTargetGroup', () => {
         timeout: Duration.seconds(6),
         healthyThresholdCount: 2,
         unhealthyThresholdCount: 10,
-        healthyHttpCodes: '200-299',
+        healthyHttpCodes: '200-399',
       },
     });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
@@ -87,7 +87,7 @@ describe('GeneveTargetGroup', () => {
       HealthCheckTimeoutSeconds: 6,
       HealthyThresholdCount: 2,
       UnhealthyThresholdCount: 10,
-      Matcher: { HttpCode: '200-299' },
+      Matcher: { HttpCode: '200-399' },
     });
     expect(tg.healthCheck.path).toBe('/healthz');
   });
@@ -209,7 +209,9 @@ describe('GeneveTargetGroup', () => {
       ['path with TCP', { healthCheck: { path: '/x' } }, /healthCheck.path is only allowed with HTTP or HTTPS.*'\/x'/],
       ['matcher with TCP', { healthCheck: { healthyHttpCodes: '200' } }, /healthCheck.healthyHttpCodes is only allowed with HTTP or HTTPS.*'200'/],
       ['path without slash', { healthCheck: { protocol: GeneveHealthCheckProtocol.HTTP, path: 'health' } }, /healthCheck.path must start with '\/'.*'health'/],
-      ['matcher 500', { healthCheck: { protocol: GeneveHealthCheckProtocol.HTTP, healthyHttpCodes: '200,500' } }, /healthCheck.healthyHttpCodes must be HTTP codes between 200 and 399.*'200,500'/],
+      ['matcher 500', { healthCheck: { protocol: GeneveHealthCheckProtocol.HTTP, healthyHttpCodes: '200,500' } }, /healthCheck.healthyHttpCodes must be '200-399' for a Gateway Load Balancer target group.*got '200,500'/],
+      ['matcher 200 (valid for ALB, rejected for GWLB)', { healthCheck: { protocol: GeneveHealthCheckProtocol.HTTP, healthyHttpCodes: '200' } }, /healthyHttpCodes must be '200-399'.*got '200'/],
+      ['matcher 200-299', { healthCheck: { protocol: GeneveHealthCheckProtocol.HTTPS, healthyHttpCodes: '200-299' } }, /healthyHttpCodes must be '200-399'.*got '200-299'/],
       ['matcher garbage', { healthCheck: { protocol: GeneveHealthCheckProtocol.HTTP, healthyHttpCodes: 'ok' } }, /healthyHttpCodes.*got 'ok'/],
       ['matcher reversed range', { healthCheck: { protocol: GeneveHealthCheckProtocol.HTTP, healthyHttpCodes: '299-200' } }, /healthyHttpCodes.*got '299-200'/],
       ['interval 4 s', { healthCheck: { interval: Duration.seconds(4) } }, /healthCheck.interval must be between 5 and 300 seconds, got 4 seconds/],

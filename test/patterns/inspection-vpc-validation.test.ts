@@ -41,10 +41,44 @@ describe('InspectionVpc validation', () => {
     expect(() => build({ existingVpc: vpc }, stack)).toThrow(/applianceSubnets selected two subnets in availability zone eu-west-1a/);
   });
 
-  test('fails when the VPC has no subnets of the default selection', () => {
+  test('an existing VPC with only isolated subnets hosts the appliances in them (like a new VPC with natGateways: 0)', () => {
     const stack = new Stack();
     const vpc = new ec2.Vpc(stack, 'Isolated', { natGateways: 0, subnetConfiguration: [{ name: 'Only', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-    expect(() => build({ existingVpc: vpc }, stack)).toThrow(/applianceSubnets: There are no 'Private' subnet groups in this VPC/);
+    const { inspection, template } = build({ existingVpc: vpc }, stack);
+    expect(inspection.applianceSubnets).toEqual(vpc.isolatedSubnets);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Subnets: vpc.isolatedSubnets.map((s) => stack.resolve(s.subnetId)),
+    });
+  });
+
+  test('fails an existing VPC with only public subnets, naming the prop', () => {
+    const stack = new Stack();
+    const vpc = new ec2.Vpc(stack, 'Public', { natGateways: 0, subnetConfiguration: [{ name: 'Only', subnetType: ec2.SubnetType.PUBLIC }] });
+    expect(() => build({ existingVpc: vpc }, stack)).toThrow(/applianceSubnets: There are no 'Isolated' subnet groups in this VPC/);
+  });
+
+  test('fails Appliance.custom without a health check: the agent\'s 8080 /healthz is not the vendor\'s', () => {
+    const userData = ec2.UserData.forLinux();
+    expect(() => build({ appliance: Appliance.custom({ machineImage: ec2.MachineImage.genericLinux({ 'us-east-1': 'ami-0f1e2d3c4b5a69788' }), userData }) },
+      new Stack(undefined, 'S', { env: { region: 'us-east-1' } })))
+      .toThrow(/S\/Inspection: healthCheck is required with Appliance.custom\(...\): the health port and path of your appliance are its vendor's/);
+  });
+
+  test('a custom appliance\'s partial health check takes the GWLB defaults, not the agent\'s port and path', () => {
+    const userData = ec2.UserData.forLinux();
+    const { template } = build({
+      appliance: Appliance.custom({ machineImage: ec2.MachineImage.genericLinux({ 'us-east-1': 'ami-0f1e2d3c4b5a69788' }), userData }),
+      healthCheck: { protocol: GeneveHealthCheckProtocol.HTTP },
+    }, new Stack(undefined, 'S', { env: { region: 'us-east-1' } }));
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckProtocol: 'HTTP', HealthCheckPort: '80', HealthCheckPath: '/' });
+  });
+
+  test.each([
+    ['environment-agnostic', {}, /maxAzs is 3 but stack Default is environment-agnostic, so CDK knows only 2 availability zones and would silently build 2: set env: \{ account, region \}/],
+    ['region-only', { env: { region: 'eu-west-1' } }, /maxAzs is 6 but stack Default is region-only \(no account\), so CDK knows only 2/],
+  ])('fails maxAzs above the zones a %s stack knows', (_, stackProps, message) => {
+    const maxAzs = message.source.includes('6') ? 6 : 3;
+    expect(() => build({ maxAzs }, new Stack(undefined, undefined, stackProps))).toThrow(message);
   });
 
   test('fails when subnet CIDR blocks are unknown', () => {
