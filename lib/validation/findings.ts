@@ -1,4 +1,5 @@
 import { ModelNode } from './model-types';
+import { describeValue } from './tokens';
 
 /** Rule ids, as shown in the validation report and used to acknowledge a finding. */
 export enum RuleId {
@@ -29,6 +30,16 @@ export enum UnresolvedRuleId {
   R5 = 'GWLB-R5-UNRESOLVED',
 }
 
+/** Ids of findings about the input itself rather than the packet path. */
+export enum InputRuleId {
+  /** A template file cannot be read or parsed (error: it was not validated). */
+  UNREADABLE = 'GWLB-INPUT-UNREADABLE',
+  /** A nested stack's template is not available locally (e.g. an S3 TemplateURL), so its resources are not validated. */
+  NESTED_STACK_NOT_LOADED = 'GWLB-INPUT-NESTED-STACK',
+  /** More combinations of undecided conditions than the validator evaluates. */
+  CONDITIONS_NOT_ALL_EVALUATED = 'GWLB-INPUT-CONDITIONS',
+}
+
 export enum FindingSeverity {
   /** A proven routing fault: fails synthesis. */
   ERROR = 'error',
@@ -47,13 +58,23 @@ export interface FindingResource {
 }
 
 export interface Finding {
-  readonly ruleId: RuleId | UnresolvedRuleId;
+  readonly ruleId: RuleId | UnresolvedRuleId | InputRuleId;
   readonly severity: FindingSeverity;
   /** The Availability Zone concerned, when there is one (literal or `AZ #i (Fn::GetAZs ...)`). */
   readonly availabilityZone?: string;
   readonly message: string;
   readonly fix: string;
   readonly resources: FindingResource[];
+  /**
+   * When the finding holds only for some outcomes of conditions that cannot be decided at synth time:
+   * the parameter values for which it holds, e.g. `Env = 'prod'`.
+   * @default - it holds whatever the undecided parameters are
+   */
+  readonly conditions?: string;
+  /** Parameter defaults the finding depends on (`Name = "value"`): it holds when the stack is deployed with them. */
+  readonly assumedDefaults?: string[];
+  /** The template file concerned, for findings about an input file (no resources). */
+  readonly templatePath?: string;
 }
 
 /** A resource of a finding, optionally with the property at fault. */
@@ -66,6 +87,16 @@ export interface FindingProps {
   readonly resources: ReadonlyArray<Involved | undefined>;
 }
 
+/** A finding about an input file (unreadable, nested template missing). */
+export function inputFinding(ruleId: InputRuleId, severity: FindingSeverity, templatePath: string | undefined, message: string, fix: string): Finding {
+  return { ruleId, severity, message, fix, resources: [], templatePath };
+}
+
+/** Render any symbolic token left in a text (`{{param:S0.Cidr}}` -> `parameter Cidr`) for people. */
+export function renderTokens(text: string): string {
+  return text.replace(/\{\{[^{}]*\}\}/g, (token) => describeValue(token));
+}
+
 export function violation(ruleId: RuleId, props: FindingProps): Finding {
   return build(ruleId, FindingSeverity.ERROR, props);
 }
@@ -76,11 +107,13 @@ export function unresolved(ruleId: UnresolvedRuleId, props: FindingProps): Findi
 
 function build(ruleId: RuleId | UnresolvedRuleId, severity: FindingSeverity, props: FindingProps): Finding {
   const resources: FindingResource[] = [];
+  const assumed = new Set<string>();
   for (const involved of props.resources) {
     if (!involved) {
       continue;
     }
     const [node, location] = Array.isArray(involved) ? involved : [involved, undefined];
+    node.meta.assumedDefaults?.forEach((a) => assumed.add(a));
     if (resources.some((r) => r.logicalId === node.meta.logicalId && r.stackName === node.meta.stackName)) {
       continue;
     }
@@ -93,7 +126,22 @@ function build(ruleId: RuleId | UnresolvedRuleId, severity: FindingSeverity, pro
       location,
     });
   }
-  return { ruleId, severity, availabilityZone: props.availabilityZone, message: props.message, fix: props.fix, resources };
+  return {
+    ruleId, severity, availabilityZone: props.availabilityZone, message: renderTokens(props.message), fix: renderTokens(props.fix), resources,
+    assumedDefaults: assumed.size > 0 ? [...assumed].sort() : undefined,
+  };
+}
+
+/** What a finding assumed, for reports: `Only when ...` and `Assuming parameter defaults ...`. */
+export function findingContext(finding: Finding): string {
+  const parts: string[] = [];
+  if (finding.conditions) {
+    parts.push(`Only when ${finding.conditions}.`);
+  }
+  if (finding.assumedDefaults?.length) {
+    parts.push(`Assuming parameter defaults ${finding.assumedDefaults.join(', ')}.`);
+  }
+  return parts.join(' ');
 }
 
 /** `Stack/Path/Construct (LogicalId)` or `LogicalId in Stack`. */
@@ -104,8 +152,10 @@ export function describeResource(resource: FindingResource): string {
 /** One line of text for a finding, as used in reports and logs. */
 export function formatFinding(finding: Finding): string {
   const az = finding.availabilityZone ? ` [AZ ${finding.availabilityZone}]` : '';
-  const resources = finding.resources.map(describeResource).join('; ');
-  return `${finding.severity.toUpperCase()} ${finding.ruleId}${az}: ${finding.message} Resources: ${resources}. Fix: ${finding.fix}`;
+  const resources = finding.resources.length ? ` Resources: ${finding.resources.map(describeResource).join('; ')}.`
+    : (finding.templatePath ? ` File: ${finding.templatePath}.` : '');
+  const context = findingContext(finding);
+  return `${finding.severity.toUpperCase()} ${finding.ruleId}${az}: ${finding.message}${context ? ` ${context}` : ''}${resources} Fix: ${finding.fix}`;
 }
 
 /** The construct path of a node when known, else its logical id (for messages). */

@@ -34,9 +34,25 @@ export function serviceOfEndpoint(model: GwlbModel, endpoint: EndpointNode): Ser
   if (name === undefined || isUnresolved(name)) {
     return { name: '(unresolved)', reason: name ? name.reason : 'the endpoint has no ServiceName' };
   }
-  const service = resourcesIn(name).map((key) => model.endpointServices.get(key)).find((s) => s !== undefined);
-  return service ? { service, name: describeValue(name) }
-    : { name: describeValue(name), reason: 'it names no AWS::EC2::VPCEndpointService of this app (a service of another account or app?)' };
+  const named = resourcesIn(name);
+  const service = named.map((key) => model.endpointServices.get(key)).find((s) => s !== undefined);
+  if (service) {
+    return { service, name: describeValue(name) };
+  }
+  const custom = named.map((key) => model.resources.get(key)).find((meta) => meta && isCustomResource(meta.type));
+  if (custom) {
+    // e.g. a Lambda-backed resource that looks up the service name of `Input: !Ref VpcEndpointService`
+    const properties = model.resolver.resource(custom.key)?.resource.Properties;
+    const inputs = resourcesIn(JSON.stringify(model.resolver.resolve(custom.key.slice(0, custom.key.indexOf('.')), properties ?? {})));
+    const fromCustom = inputs.map((key) => model.endpointServices.get(key)).find((s) => s !== undefined);
+    return fromCustom ? { service: fromCustom, name: `${describeValue(name)} (custom resource ${custom.logicalId} of service ${fromCustom.meta.logicalId})` }
+      : { name: describeValue(name), reason: `it is the output of custom resource ${custom.logicalId} of this app, whose properties name no AWS::EC2::VPCEndpointService of this app` };
+  }
+  return { name: describeValue(name), reason: 'it names no AWS::EC2::VPCEndpointService of this app (a service of another account or app?)' };
+}
+
+export function isCustomResource(type: string): boolean {
+  return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
 }
 
 /** GENEVE target groups that the listeners of a GWLB forward to. */

@@ -13,6 +13,8 @@ export interface ResourceMeta {
   readonly templatePath?: string;
   /** From Metadata `aws:cdk:path`. */
   readonly constructPath?: string;
+  /** Parameter defaults (`Name = "value"`) that resolving this resource's properties assumed. */
+  readonly assumedDefaults?: ReadonlySet<string>;
 }
 
 export interface ModelNode {
@@ -25,6 +27,8 @@ export interface SubnetNode extends ModelNode {
   readonly cidrBlock?: ModelValue;
   /** `Ipv6CidrBlock` and the IPv6 blocks of `AWS::EC2::SubnetCidrBlock` resources; empty for an IPv4-only subnet. */
   readonly ipv6CidrBlocks: ModelValue[];
+  /** `MapPublicIpOnLaunch` ('true'/'false'; CloudFormation default false). */
+  readonly mapPublicIpOnLaunch?: ModelValue;
 }
 
 export interface RouteTableNode extends ModelNode {
@@ -148,9 +152,29 @@ export interface AutoScalingGroupNode extends ModelNode {
   /** `VPCZoneIdentifier`. */
   readonly subnetIds: ModelValue[];
   readonly availabilityZones: ModelValue[];
+  /** `LaunchTemplate.LaunchTemplateId` (or the `MixedInstancesPolicy` one), else `LaunchConfigurationName`. */
+  readonly launchTemplateId?: ModelValue;
 }
 
 export interface InstanceNode extends ModelNode {
+  /** `SubnetId`, else `SubnetId` of the primary (DeviceIndex 0) entry of `NetworkInterfaces`. */
   readonly subnetId?: ModelValue;
+  /** The `AWS::EC2::NetworkInterface` attached as the primary interface (`NetworkInterfaces[].NetworkInterfaceId`). */
+  readonly networkInterfaceId?: ModelValue;
+  /** `LaunchTemplate.LaunchTemplateId`: its primary network interface places the instance when nothing else does. */
+  readonly launchTemplateId?: ModelValue;
+  /** `AssociatePublicIpAddress` of the primary network interface, when given. */
+  readonly associatePublicIp?: ModelValue;
   readonly availabilityZone?: ModelValue;
+}
+
+/** An `AWS::EC2::NetworkInterface` (appliances with several interfaces are often built from these). */
+export interface NetworkInterfaceNode extends ModelNode {
+  readonly subnetId?: ModelValue;
+}
+
+/** An `AWS::EC2::LaunchTemplate` or `AWS::AutoScaling::LaunchConfiguration`: the primary interface's subnet and public IP. */
+export interface LaunchTemplateNode extends ModelNode {
+  readonly subnetId?: ModelValue;
+  readonly associatePublicIp?: ModelValue;
 }

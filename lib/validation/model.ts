@@ -1,6 +1,8 @@
+import { Scenario } from './conditions';
+import { asgLaunchTemplate, elasticIpHolders, instanceNode, launchTemplateNode, networkInterfaceNode, PropertyReader } from './model-compute';
 import {
   AutoScalingGroupNode, EndpointNode, EndpointServiceNode, VpcEndpointType, GatewayAssociationNode, InstanceNode,
-  InternetGatewayAttachmentNode, ListenerNode, ListenerRuleNode, LoadBalancerNode, ResourceMeta, RouteNode,
+  InternetGatewayAttachmentNode, LaunchTemplateNode, ListenerNode, ListenerRuleNode, LoadBalancerNode, NetworkInterfaceNode, ResourceMeta, RouteNode,
   RouteTableNode, RouteTarget, RouteTargetKind, StaticTarget, SubnetAssociationNode, SubnetNode, TargetGroupNode, ModelValue,
 } from './model-types';
 import { asString, asStringList, isUnresolved, Resolved, Resolver, Unresolved } from './resolve';
@@ -22,9 +24,9 @@ const ROUTE_TARGET_PROPERTIES = [
  * by its Ref token, so `model.subnet(route.subnetId)` follows a reference across stacks.
  */
 export class GwlbModel {
-  /** Build the model from templates (top-level and nested). */
-  static fromTemplates(inputs: readonly TemplateInput[]): GwlbModel {
-    return new GwlbModel(toStackTemplates(inputs));
+  /** Build the model from templates (top-level and nested), for one assignment of the undecided conditions. */
+  static fromTemplates(inputs: readonly TemplateInput[], scenario?: Scenario): GwlbModel {
+    return new GwlbModel(toStackTemplates(inputs), scenario);
   }
 
   readonly resolver: Resolver;
@@ -43,48 +45,67 @@ export class GwlbModel {
   readonly targetGroups = new Map<ResourceKey, TargetGroupNode>();
   readonly autoScalingGroups: AutoScalingGroupNode[] = [];
   readonly instances = new Map<ResourceKey, InstanceNode>();
-  /** Every resource of the app, including types the model does not interpret. */
+  readonly networkInterfaces = new Map<ResourceKey, NetworkInterfaceNode>();
+  readonly launchTemplates = new Map<ResourceKey, LaunchTemplateNode>();
+  /** Instances and network interfaces that an `AWS::EC2::EIP` / `EIPAssociation` gives a public address. */
+  readonly elasticIpHolders: ModelValue[] = [];
+  /** Every resource of the app that is created in this scenario, including types the model does not interpret. */
   readonly resources = new Map<ResourceKey, ResourceMeta>();
   private routesByTable?: Map<ResourceKey, RouteNode[]>;
 
-  constructor(readonly stacks: readonly StackTemplate[]) {
-    this.resolver = new Resolver(stacks);
+  constructor(readonly stacks: readonly StackTemplate[], readonly scenario: Scenario = Scenario.ONLY) {
+    this.resolver = new Resolver(stacks, scenario);
     const routeJson: Array<{ meta: ResourceMeta; props: Record<string, unknown> }> = [];
     const subnetBlocks: Array<{ meta: ResourceMeta; props: Record<string, unknown> }> = [];
     for (const stack of stacks) {
       for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
+        if (!resource || typeof resource !== 'object' || !this.resolver.isPresent(stack.key, logicalId)) {
+          continue; // a resource whose Condition is false in this scenario is not created
+        }
         const cdkPath = resource.Metadata?.['aws:cdk:path'];
         const meta: ResourceMeta = {
           key: resourceKey(stack.key, logicalId),
           logicalId,
-          type: resource.Type,
+          type: String(resource.Type),
           stackName: stack.name,
           templatePath: stack.templatePath,
           constructPath: typeof cdkPath === 'string' ? cdkPath : undefined,
+          assumedDefaults: new Set<string>(),
         };
         this.resources.set(meta.key, meta);
-        const props = resource.Properties ?? {};
+        const props = resource.Properties && typeof resource.Properties === 'object' ? resource.Properties : {};
         if (resource.Type === 'AWS::EC2::Route') {
           routeJson.push({ meta, props }); // classified once every endpoint and gateway is known
         } else if (resource.Type === 'AWS::EC2::SubnetCidrBlock') {
           subnetBlocks.push({ meta, props }); // added to their subnet once every subnet is known
         } else {
-          this.add(meta, props);
+          this.tracked(meta, () => this.add(meta, props));
         }
       }
     }
     for (const { meta, props } of subnetBlocks) {
-      this.lookup(this.subnets, this.val(meta, props.SubnetId))?.ipv6CidrBlocks.push(this.ipv6Block(meta, props) ?? new Unresolved(`${meta.logicalId} has no Ipv6CidrBlock`));
+      this.tracked(meta, () => this.lookup(this.subnets, this.val(meta, props.SubnetId))?.ipv6CidrBlocks
+        .push(this.ipv6Block(meta, props) ?? new Unresolved(`${meta.logicalId} has no Ipv6CidrBlock`)));
     }
     for (const { meta, props } of routeJson) {
-      this.routes.push({
+      this.tracked(meta, () => this.routes.push({
         meta,
         routeTableId: this.val(meta, props.RouteTableId),
         destination: this.val(meta, props.DestinationCidrBlock),
         destinationIpv6: this.val(meta, props.DestinationIpv6CidrBlock),
         target: this.routeTarget(meta, props),
-      });
+      }));
     }
+  }
+
+  /** Build with the resolver recording the parameter defaults the resource's values depend on. */
+  private tracked(meta: ResourceMeta, build: () => unknown): void {
+    const { assumed } = this.resolver.track(build);
+    assumed.forEach((a) => (meta.assumedDefaults as Set<string>).add(a));
+  }
+
+  private reader(meta: ResourceMeta): PropertyReader {
+    return { val: (v) => this.val(meta, v), resolve: (v) => this.resolve(meta, v) };
   }
 
   /** The IPv6 block of a subnet or subnet CIDR association: literal/symbolic, or unknown when IPAM allocates it. */
@@ -103,6 +124,7 @@ export class GwlbModel {
       case 'AWS::EC2::Subnet':
         this.subnets.set(meta.key, {
           meta, vpcId: val(p.VpcId), cidrBlock: val(p.CidrBlock), ipv6CidrBlocks: [this.ipv6Block(meta, p)].filter((b) => b !== undefined),
+          mapPublicIpOnLaunch: val(p.MapPublicIpOnLaunch),
           availabilityZone: p.AvailabilityZone !== undefined ? val(p.AvailabilityZone)
             : (p.AvailabilityZoneId !== undefined ? this.azId(val(p.AvailabilityZoneId)) : undefined),
         });
@@ -151,11 +173,22 @@ export class GwlbModel {
       case 'AWS::AutoScaling::AutoScalingGroup':
         this.autoScalingGroups.push({
           meta, targetGroupArns: list(p.TargetGroupARNs), subnetIds: list(p.VPCZoneIdentifier),
-          availabilityZones: list(p.AvailabilityZones),
+          availabilityZones: list(p.AvailabilityZones), launchTemplateId: asgLaunchTemplate(p, this.reader(meta)),
         });
         break;
       case 'AWS::EC2::Instance':
-        this.instances.set(meta.key, this.instance(meta, p));
+        this.instances.set(meta.key, instanceNode(meta, p, this.reader(meta)));
+        break;
+      case 'AWS::EC2::NetworkInterface':
+        this.networkInterfaces.set(meta.key, networkInterfaceNode(meta, p, this.reader(meta)));
+        break;
+      case 'AWS::EC2::LaunchTemplate':
+      case 'AWS::AutoScaling::LaunchConfiguration':
+        this.launchTemplates.set(meta.key, launchTemplateNode(meta, p, this.reader(meta)));
+        break;
+      case 'AWS::EC2::EIP':
+      case 'AWS::EC2::EIPAssociation':
+        this.elasticIpHolders.push(...elasticIpHolders(p, this.reader(meta)));
         break;
       default:
         break;
@@ -183,17 +216,6 @@ export class GwlbModel {
       subnetIds: [...this.list(meta, p.Subnets), ...mapped],
       crossZoneEnabled: crossZone,
     };
-  }
-
-  /** An instance's subnet: SubnetId, else the subnet of its primary (DeviceIndex 0) network interface. */
-  private instance(meta: ResourceMeta, p: Record<string, unknown>): InstanceNode {
-    let subnetId = this.val(meta, p.SubnetId);
-    if (subnetId === undefined) {
-      const interfaces = this.resolve(meta, p.NetworkInterfaces);
-      const primary = (Array.isArray(interfaces) ? interfaces : []).find((ni) => String((ni as Record<string, Resolved> | null)?.DeviceIndex) === '0');
-      subnetId = asVal((primary as Record<string, Resolved> | undefined)?.SubnetId);
-    }
-    return { meta, subnetId, availabilityZone: this.val(meta, p.AvailabilityZone) };
   }
 
   private forwards(meta: ResourceMeta, actions: unknown): ModelValue[] {
@@ -228,9 +250,9 @@ export class GwlbModel {
     if (isUnresolved(resolved)) {
       return [{ id: resolved }];
     }
-    return (Array.isArray(resolved) ? resolved : []).map((t) => {
+    return (Array.isArray(resolved) ? resolved : []).map((t, i) => {
       const target = (t ?? {}) as Record<string, Resolved>;
-      return { id: asVal(target.Id) ?? new Unresolved('target without Id'), availabilityZone: asVal(target.AvailabilityZone) };
+      return { id: asVal(target.Id) ?? new Unresolved(`entry ${i + 1} of the Targets of ${meta.logicalId} has no Id`), availabilityZone: asVal(target.AvailabilityZone) };
     });
   }
 
@@ -354,6 +376,26 @@ export class GwlbModel {
   rulesOf(listener: ListenerNode): ListenerRuleNode[] {
     const arn = refToken(listener.meta.key);
     return this.listenerRules.filter((r) => r.listenerArn === arn);
+  }
+
+  /**
+   * The subnet an instance is launched in: its own SubnetId or primary interface, else the attached
+   * network interface's, else its launch template's primary interface.
+   */
+  instanceSubnet(instance: InstanceNode): ModelValue | undefined {
+    return instance.subnetId
+      ?? this.lookup(this.networkInterfaces, instance.networkInterfaceId)?.subnetId
+      ?? this.lookup(this.launchTemplates, instance.launchTemplateId)?.subnetId;
+  }
+
+  /** Whether an instance gets a public IPv4 address: AssociatePublicIpAddress, an Elastic IP, else its subnet's MapPublicIpOnLaunch. */
+  hasPublicIp(instance: InstanceNode, subnet: SubnetNode | undefined): boolean {
+    const ref = refToken(instance.meta.key);
+    if (this.elasticIpHolders.includes(ref) || (instance.networkInterfaceId !== undefined && this.elasticIpHolders.includes(instance.networkInterfaceId))) {
+      return true;
+    }
+    const associate = instance.associatePublicIp ?? this.lookup(this.launchTemplates, instance.launchTemplateId)?.associatePublicIp;
+    return associate !== undefined ? associate === 'true' : subnet?.mapPublicIpOnLaunch === 'true';
   }
 
   asgsRegisteringInto(targetGroup: TargetGroupNode): AutoScalingGroupNode[] {

@@ -65,6 +65,14 @@ export function defaultRoute(routes: readonly RouteNode[], family = AddressFamil
   });
 }
 
+/** A route whose destination (of the family) is not known at synth time, so it may be the default route. */
+export function possibleDefaultRoute(routes: readonly RouteNode[], family = AddressFamily.IPV4): RouteNode | undefined {
+  return routes.find((r) => {
+    const destination = routeDestination(r, family);
+    return isUnresolved(destination) || (typeof destination === 'string' && cidrRelation(destination, DEFAULT_DESTINATION[family]) === CidrRelation.UNKNOWN);
+  });
+}
+
 export type EdgeLookup =
   | { readonly kind: 'no-edge-table' }
   | { readonly kind: 'no-route'; readonly tables: RouteTableNode[] }

@@ -1,4 +1,5 @@
 import { cidrSubnets } from './cidr';
+import { ConditionEvaluator, OTHER, Scenario, variableKey } from './conditions';
 import { CrossStackMiss, CrossStackOutputs, CrossStackValue } from './cross-stack';
 import { CfnResourceJson, StackTemplate } from './templates';
 import {
@@ -18,12 +19,12 @@ export function isUnresolved(value: unknown): value is Unresolved {
   return value instanceof Unresolved;
 }
 
-/** The value as a string (numbers are stringified), the Unresolved as is, else undefined. */
+/** The value as a string (numbers and booleans, as YAML writes them, are stringified), the Unresolved as is, else undefined. */
 export function asString(value: Resolved): string | Unresolved | undefined {
   if (typeof value === 'string' || isUnresolved(value)) {
     return value;
   }
-  return typeof value === 'number' ? String(value) : undefined;
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
 }
 
 /** The value as a list of strings, or the first Unresolved among them. */
@@ -79,19 +80,32 @@ const PROPERTY_MIRROR_ATTRIBUTES: Record<string, readonly string[]> = {
 
 const MAX_DEPTH = 64;
 
+/** The Default of an SSM parameter type names the SSM parameter, not its value. */
+const SSM_PARAMETER_TYPE = 'AWS::SSM::Parameter::Value';
+
+/** A parameter value as its Ref resolves: a list for CommaDelimitedList and List<...> types, else a string. */
+function parameterValue(type: string | undefined, value: unknown): Resolved {
+  const text = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  return type === 'CommaDelimitedList' || /^List</.test(type ?? '') ? text.split(',').map((v) => v.trim()) : text;
+}
+
 /**
  * Resolves CloudFormation intrinsics across all templates of one app:
  * Ref, Fn::GetAtt, Fn::Join, Fn::Select, Fn::GetAZs, Fn::Split, Fn::Sub, Fn::Cidr, Fn::FindInMap,
  * Fn::ImportValue (against the Export.Name of every stack's Outputs), Fn::GetStackOutput (against
- * the Outputs of the stack of that name) and nested stack Parameters/Outputs. What cannot be known at synth time becomes a symbolic token
- * (see tokens.ts) or, where even that is impossible, an `Unresolved` with the reason.
+ * the Outputs of the stack of that name), Fn::If and Conditions (see conditions.ts), and nested stack
+ * Parameters/Outputs. A parameter that is not passed resolves to its `Default` (recorded, see
+ * {@link Resolver.track}); without one it stays a symbolic token. What cannot be known at synth time
+ * becomes a symbolic token (see tokens.ts) or, where even that is impossible, an `Unresolved` with the reason.
  */
 export class Resolver {
   private readonly stacks = new Map<string, StackTemplate>();
   private readonly outputs: CrossStackOutputs;
   private readonly nestedByParent = new Map<string, StackTemplate>();
+  readonly conditions: ConditionEvaluator;
+  private assumed?: Set<string>;
 
-  constructor(stacks: readonly StackTemplate[]) {
+  constructor(stacks: readonly StackTemplate[], readonly scenario: Scenario = Scenario.ONLY) {
     for (const stack of stacks) {
       this.stacks.set(stack.key, stack);
       if (stack.parent) {
@@ -99,6 +113,32 @@ export class Resolver {
       }
     }
     this.outputs = new CrossStackOutputs(stacks, (stackKey, value, depth) => this.resolve(stackKey, value, depth));
+    this.conditions = new ConditionEvaluator(this.stacks, scenario, (stackKey, value) => this.resolve(stackKey, value));
+  }
+
+  /**
+   * Run `fn` and collect every parameter default the resolution assumed (`Name = 'value'`), so a
+   * finding can say which defaults it depends on.
+   */
+  track<T>(fn: () => T): { value: T; assumed: Set<string> } {
+    const outer = this.assumed;
+    const assumed = new Set<string>();
+    this.assumed = assumed;
+    try {
+      return { value: fn(), assumed };
+    } finally {
+      assumed.forEach((a) => outer?.add(a)); // a nested track also counts for the outer one
+      this.assumed = outer;
+    }
+  }
+
+  /** Whether a resource is created: no Condition, or one that is true (or undecidable) in this scenario. */
+  isPresent(stackKey: string, logicalId: string): boolean {
+    const resource = this.stacks.get(stackKey)?.template.Resources?.[logicalId];
+    if (!resource) {
+      return false;
+    }
+    return resource.Condition === undefined || this.conditions.condition(stackKey, resource.Condition) !== false;
   }
 
   resource(key: string): { stack: StackTemplate; logicalId: string; resource: CfnResourceJson } | undefined {
@@ -106,7 +146,7 @@ export class Resolver {
     const stack = this.stacks.get(key.slice(0, dot));
     const logicalId = key.slice(dot + 1);
     const resource = stack?.template.Resources?.[logicalId];
-    return stack && resource ? { stack, logicalId, resource } : undefined;
+    return stack && resource && this.isPresent(stack.key, logicalId) ? { stack, logicalId, resource } : undefined;
   }
 
   /** Resolve a value found in the template of stack `stackKey`. */
@@ -147,8 +187,28 @@ export class Resolver {
       case 'Fn::FindInMap': return this.findInMap(stackKey, arg, depth);
       case 'Fn::ImportValue': return this.importValue(stackKey, arg, depth);
       case 'Fn::GetStackOutput': return this.crossStack(this.outputs.getStackOutput(stackKey, arg, depth), depth);
+      case 'Fn::If': return this.fnIf(stackKey, arg, depth);
+      case 'Condition':
+      case 'Fn::Equals':
+      case 'Fn::Not':
+      case 'Fn::And':
+      case 'Fn::Or': {
+        const value = this.conditions.expression(stackKey, { [fn]: arg }, depth);
+        return value === undefined ? new Unresolved(`${fn} ${JSON.stringify(arg)} cannot be decided at synth time`) : value;
+      }
       default: return new Unresolved(`${fn} is not evaluated at synth time`);
     }
+  }
+
+  private fnIf(stackKey: string, arg: unknown, depth: number): Resolved {
+    if (!Array.isArray(arg) || arg.length !== 3 || typeof arg[0] !== 'string') {
+      return new Unresolved(`malformed Fn::If ${JSON.stringify(arg)}`);
+    }
+    const value = this.conditions.condition(stackKey, arg[0]);
+    if (value === undefined) {
+      return new Unresolved(`condition ${arg[0]} of Fn::If cannot be decided at synth time`);
+    }
+    return this.resolve(stackKey, value ? arg[1] : arg[2], depth);
   }
 
   private ref(stackKey: string, name: unknown, depth: number): Resolved {
@@ -157,18 +217,30 @@ export class Resolver {
       return new Unresolved(`Ref to a non-string ${JSON.stringify(name)}`);
     }
     if (name.startsWith('AWS::')) {
-      return this.pseudo(stack, name);
+      const assigned = this.scenario.values.get(variableKey(stackKey, name));
+      return typeof assigned === 'string' ? assigned : this.pseudo(stack, name);
     }
-    if (stack.template.Resources?.[name]) {
-      return refToken(resourceKey(stackKey, name));
+    const resource = stack.template.Resources?.[name];
+    if (resource) {
+      return this.isPresent(stackKey, name) ? refToken(resourceKey(stackKey, name))
+        : new Unresolved(`${name} is not created (its condition ${resource.Condition} is false)`);
     }
-    if (stack.template.Parameters?.[name]) {
+    const parameter = stack.template.Parameters?.[name];
+    if (parameter) {
       if (stack.parent) {
         const parent = this.resource(resourceKey(stack.parent.key, stack.parent.logicalId));
         const passed = (parent?.resource.Properties?.Parameters as Record<string, unknown> | undefined)?.[name];
         if (passed !== undefined) {
           return this.resolve(stack.parent.key, passed, depth);
         }
+      }
+      const assigned = this.scenario.values.get(variableKey(stackKey, name));
+      if (assigned !== undefined) {
+        return assigned === OTHER ? paramToken(stackKey, name) : parameterValue(parameter.Type, assigned);
+      }
+      if (parameter.Default !== undefined && !String(parameter.Type ?? '').startsWith(SSM_PARAMETER_TYPE)) {
+        this.assumed?.add(`${name} = ${JSON.stringify(parameter.Default)}`);
+        return parameterValue(parameter.Type, parameter.Default);
       }
       return paramToken(stackKey, name);
     }

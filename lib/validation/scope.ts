@@ -1,8 +1,9 @@
 import { AddressFamily, CidrRelation, cidrRelation } from './cidr';
 import { GwlbModel, isGwlbEndpoint } from './model';
 import { EndpointNode, LoadBalancerNode, ElbLoadBalancerType, RouteNode, RouteTargetKind, SubnetNode, ModelValue } from './model-types';
-import { routeDestination, subnetCidrs } from './paths';
+import { defaultRoute, routeDestination, subnetCidrs, subnetRoutes } from './paths';
 import { isUnresolved } from './resolve';
+import { hasToken, refToken } from './tokens';
 
 /** Options shared by all rules. */
 export interface GwlbRuleOptions {
@@ -20,6 +21,12 @@ export interface InspectedSubnet {
   readonly vpcId: string;
   /** Internet-facing load balancers with a node in this subnet. */
   readonly loadBalancers: LoadBalancerNode[];
+  /**
+   * Set when the subnet is in scope because its 0.0.0.0/0 leaves through this GWLB endpoint while
+   * publicly addressed workloads in it receive traffic from the internet gateway (a return path that
+   * is inspected only if the inbound path is too).
+   */
+  returnEndpoint?: EndpointNode;
 }
 
 /** A load balancer subnet reference that could not be followed. */
@@ -35,10 +42,24 @@ export interface InspectionScope {
   readonly loadBalancers: LoadBalancerNode[];
   readonly subnets: InspectedSubnet[];
   readonly unresolvedSubnets: UnresolvedSubnetRef[];
+  /** Application/network load balancers whose Scheme (or Type) is not known at synth time. */
+  readonly unknownSchemes: LoadBalancerNode[];
 }
 
 export function isInternetFacing(lb: LoadBalancerNode): boolean {
   return (lb.lbType === ElbLoadBalancerType.APPLICATION || lb.lbType === ElbLoadBalancerType.NETWORK) && lb.scheme === 'internet-facing';
+}
+
+function isKnown(value: ModelValue): boolean {
+  return typeof value === 'string' && !hasToken(value);
+}
+
+/** A load balancer that may be internet-facing: its Type or Scheme is a deploy-time value. */
+function mayBeInternetFacing(lb: LoadBalancerNode): boolean {
+  if (isKnown(lb.lbType) && lb.lbType === ElbLoadBalancerType.GATEWAY) {
+    return false;
+  }
+  return !isKnown(lb.lbType) || (!isKnown(lb.scheme) && lb.lbType !== ElbLoadBalancerType.GATEWAY);
 }
 
 /**
@@ -73,6 +94,7 @@ export function inspectionScope(model: GwlbModel, options: GwlbRuleOptions = {})
   const loadBalancers: LoadBalancerNode[] = [];
   const unresolvedSubnets: UnresolvedSubnetRef[] = [];
   const internetFacing = [...model.loadBalancers.values()].filter(isInternetFacing);
+  const unknownSchemes = [...model.loadBalancers.values()].filter(mayBeInternetFacing);
   if (options.inspectAllInternetFacing) {
     for (const lb of internetFacing) {
       lb.subnetIds.map((id) => model.lookup(model.subnets, id)?.vpcId)
@@ -98,8 +120,9 @@ export function inspectionScope(model: GwlbModel, options: GwlbRuleOptions = {})
     if (inScope) {
       loadBalancers.push(lb);
     }
-    // Report subnets we could not follow when the load balancer is (or may be) in an inspected VPC.
-    if (inScope || (!vpcKnown && vpcIds.size > 0)) {
+    // Report subnets we could not follow when the load balancer is (or may be) in an inspected VPC:
+    // with no known VPC at all it may be, whatever else is in scope.
+    if (inScope || !vpcKnown) {
       unresolvedSubnets.push(...pending);
     }
   }
@@ -112,7 +135,44 @@ export function inspectionScope(model: GwlbModel, options: GwlbRuleOptions = {})
       }
     }
   }
-  return { vpcIds, loadBalancers, subnets: [...bySubnet.values()], unresolvedSubnets };
+  for (const { subnet, endpoint } of publicSubnetsReturningThroughEndpoints(model)) {
+    add(subnet, subnet.vpcId as string);
+    bySubnet.get(subnet.meta.key)!.returnEndpoint ??= endpoint;
+  }
+  return { vpcIds, loadBalancers, subnets: [...bySubnet.values()], unresolvedSubnets, unknownSchemes };
+}
+
+/**
+ * Subnets whose 0.0.0.0/0 route targets a GWLB endpoint and that hold a publicly addressed workload
+ * (an instance with a public IP or an Elastic IP, or an Auto Scaling group launching with public
+ * IPs) in a VPC with an internet gateway: inbound flows to those public addresses arrive from the
+ * internet gateway, so they must be sent through the same endpoint by an edge route.
+ */
+function publicSubnetsReturningThroughEndpoints(model: GwlbModel): Array<{ subnet: SubnetNode; endpoint: EndpointNode }> {
+  const out: Array<{ subnet: SubnetNode; endpoint: EndpointNode }> = [];
+  const igwVpcs = new Set(model.internetGatewayAttachments
+    .filter((a) => model.isInternetGateway(a.internetGatewayId) && typeof a.vpcId === 'string').map((a) => a.vpcId as string));
+  for (const subnet of model.subnets.values()) {
+    if (typeof subnet.vpcId !== 'string' || !igwVpcs.has(subnet.vpcId)) {
+      continue;
+    }
+    const route = defaultRoute(subnetRoutes(model, subnet).routes);
+    const endpoint = route?.target.kind === RouteTargetKind.GWLB_ENDPOINT ? model.lookup(model.endpoints, route.target.value) : undefined;
+    if (endpoint && hasPublicWorkload(model, subnet)) {
+      out.push({ subnet, endpoint });
+    }
+  }
+  return out;
+}
+
+function hasPublicWorkload(model: GwlbModel, subnet: SubnetNode): boolean {
+  const ref = refToken(subnet.meta.key);
+  const instances = [...model.instances.values()].some((i) => model.instanceSubnet(i) === ref && model.hasPublicIp(i, subnet));
+  const interfaces = [...model.networkInterfaces.values()]
+    .some((eni) => eni.subnetId === ref && model.elasticIpHolders.includes(refToken(eni.meta.key)));
+  const groups = model.autoScalingGroups.some((g) => g.subnetIds.includes(ref)
+    && (model.lookup(model.launchTemplates, g.launchTemplateId)?.associatePublicIp ?? subnet.mapPublicIpOnLaunch) === 'true');
+  return instances || interfaces || groups;
 }
 
 /** Subnets of the VPC with a block (of the route's family) that the edge route's destination covers. */

@@ -55,6 +55,10 @@ export function targetPlacements(model: GwlbModel, tg: TargetGroupNode): { asgs:
     }
     if (asg.subnetIds.length === 0) {
       asg.availabilityZones.forEach((az) => placements.push({ via: asg, availabilityZone: az }));
+      const templateSubnet = model.lookup(model.launchTemplates, asg.launchTemplateId)?.subnetId;
+      if (asg.availabilityZones.length === 0 && templateSubnet !== undefined) {
+        placements.push(subnetPlacement(model, asg, templateSubnet));
+      }
     }
   }
   for (const target of tg.targets) {
@@ -68,8 +72,22 @@ function subnetPlacement(model: GwlbModel, via: ModelNode, subnetId: ModelValue 
   if (subnet) {
     return { via, subnet, availabilityZone: subnet.availabilityZone };
   }
-  const reason = isUnresolved(subnetId) ? subnetId.reason : `subnet ${describeValue(String(subnetId))} is not in the app`;
+  if (subnetId === undefined) {
+    return { via, unknown: `${via.meta.logicalId} names no subnet (no SubnetId, network interface or launch template subnet)` };
+  }
+  const reason = isUnresolved(subnetId) ? subnetId.reason : `subnet ${describeValue(subnetId)} is not in the app`;
   return { via, unknown: reason };
+}
+
+/** The instance or network interface whose private IP a target Id is (`Fn::GetAtt Eni.PrimaryPrivateIpAddress`, `Instance.PrivateIp`). */
+function addressHolder(model: GwlbModel, id: string): Placement | undefined {
+  const m = /^\{\{att:([^.{}]+\.[^.{}]+)\.(PrimaryPrivateIpAddress|PrivateIp)\}\}$/.exec(id);
+  const instance = m ? model.instances.get(m[1]) : undefined;
+  if (instance) {
+    return subnetPlacement(model, instance, model.instanceSubnet(instance));
+  }
+  const eni = m ? model.networkInterfaces.get(m[1]) : undefined;
+  return eni ? subnetPlacement(model, eni, eni.subnetId) : undefined;
 }
 
 function staticPlacement(model: GwlbModel, tg: TargetGroupNode, id: ModelValue, az: ModelValue | undefined): Placement {
@@ -78,8 +96,12 @@ function staticPlacement(model: GwlbModel, tg: TargetGroupNode, id: ModelValue, 
   }
   const instance = model.lookup(model.instances, id);
   if (instance) {
-    const placement = subnetPlacement(model, instance, instance.subnetId);
+    const placement = subnetPlacement(model, instance, model.instanceSubnet(instance));
     return placement.subnet || !instance.availabilityZone ? placement : { via: instance, availabilityZone: instance.availabilityZone };
+  }
+  const holder = addressHolder(model, id);
+  if (holder) {
+    return holder;
   }
   if (!refTarget(id) && !hasToken(id) && /^\d+\.\d+\.\d+\.\d+$/.test(id)) {
     const subnet = [...model.subnets.values()].find((s) => s.vpcId === tg.vpcId && typeof s.cidrBlock === 'string' && ipInCidr(id, s.cidrBlock));

@@ -33,13 +33,22 @@ describe('values that cannot be resolved give warnings, not guesses', () => {
     expect(findings[0].message).toContain("Fn::ImportValue 'ProviderApp:GwlbServiceName' matches no Export.Name");
   });
 
-  test('a cross-zone attribute set from a parameter', () => {
+  test('a cross-zone attribute set from a parameter without a default', () => {
     const { app, appStack } = buildArchitecture({ azCount: 3, applianceAzs: [0, 1] });
-    const crossZone = new CfnParameter(appStack, 'CrossZone', { type: 'String', default: 'false' });
+    const crossZone = new CfnParameter(appStack, 'CrossZone', { type: 'String' });
     child<elbv2.CfnLoadBalancer>(appStack, 'Gwlb').loadBalancerAttributes = [{ key: 'load_balancing.cross_zone.enabled', value: crossZone.valueAsString }];
     const findings = findingsOf(app);
     expect(summary(findings)).toEqual([`warning ${UnresolvedRuleId.R4} -`]);
     expect(findings[0].message).toMatch(/cross-zone/);
+  });
+
+  test('fails with the default of a cross-zone parameter (false), and says which default it assumed', () => {
+    const { app, appStack } = buildArchitecture({ azCount: 3, applianceAzs: [0, 1] });
+    const crossZone = new CfnParameter(appStack, 'CrossZone', { type: 'String', default: 'false' });
+    child<elbv2.CfnLoadBalancer>(appStack, 'Gwlb').loadBalancerAttributes = [{ key: 'load_balancing.cross_zone.enabled', value: crossZone.valueAsString }];
+    const findings = findingsOf(app);
+    expect(summary(findings)).toEqual([`error ${RuleId.AZ_APPLIANCE_COVERAGE} GetAZs[2]`]);
+    expect(findings[0].assumedDefaults).toEqual(['CrossZone = "false"']);
   });
 
   test('an edge route to a literal (imported) endpoint id', () => {

@@ -97,9 +97,10 @@ describe('Resolver', () => {
     expect(one(['a', { Ref: 'AWS::NoValue' }, 'b'])).toEqual(['a', 'b']);
   });
 
-  test('Ref to a top-level parameter is a symbolic parameter token; to nothing is unresolved', () => {
-    const r = resolver([{ template: { Parameters: { Cidr: { Type: 'String', Default: '10.0.0.0/8' } }, Resources: {} } }]);
-    expect(r.resolve('S0', { Ref: 'Cidr' })).toBe('{{param:S0.Cidr}}');
+  test('Ref to a top-level parameter is its Default, else a symbolic parameter token; to nothing is unresolved', () => {
+    const r = resolver([{ template: { Parameters: { Cidr: { Type: 'String', Default: '10.0.0.0/8' }, Other: { Type: 'String' } }, Resources: {} } }]);
+    expect(r.resolve('S0', { Ref: 'Cidr' })).toBe('10.0.0.0/8');
+    expect(r.resolve('S0', { Ref: 'Other' })).toBe('{{param:S0.Other}}');
     expect((r.resolve('S0', { Ref: 'Nope' }) as Unresolved).reason).toMatch(/Nope/);
   });
 

@@ -6,7 +6,7 @@ import { EndpointIpAddressType, EndpointNode, ModelValue, RouteTargetKind } from
 import { describeTarget, edgeRouteFor, familyLabel } from '../paths';
 import { isUnresolved } from '../resolve';
 import { InspectedSubnet } from '../scope';
-import { describeValue } from '../tokens';
+import { describeValue, hasToken } from '../tokens';
 import { GwlbRule, RuleContext } from './rule';
 
 /**
@@ -23,6 +23,15 @@ export const edgeRouteSameAz: GwlbRule = {
       fix: 'Define the subnet in this app or pass it by reference (cross-stack reference) instead of a literal id.',
       resources: [[ref.loadBalancer, 'Properties/Subnets']],
     })),
+    ...context.scope.unknownSchemes.map((lb) => {
+      const typeKnown = typeof lb.lbType === 'string' && !hasToken(lb.lbType);
+      const [property, value] = typeKnown ? ['Scheme', lb.scheme] : ['Type', lb.lbType];
+      return unresolved(UnresolvedRuleId.R1, {
+        message: `Cannot tell whether load balancer ${nameOf(lb)} is internet-facing: its ${property} is ${isUnresolved(value) ? `unknown (${value.reason})` : describeValue(value)}. If it is, its inbound path is not checked.`,
+        fix: `Give ${property} a literal value, or a parameter with a Default.`,
+        resources: [[lb, `Properties/${property}`]],
+      });
+    }),
     ...missingEdgeTables(model, context.scope.subnets),
     ...context.scope.subnets
       .filter((s) => model.edgeAssociationsOfVpc(s.vpcId).length > 0)
@@ -41,10 +50,20 @@ function missingEdgeTables(model: GwlbModel, subnets: readonly InspectedSubnet[]
     return violation(RuleId.EDGE_ROUTE_SAME_AZ, {
       availabilityZone: [...new Set(inspected.map(({ subnet }) => describeAz(subnet.availabilityZone)))].join(', '),
       resources: [...inspected.map((s) => s.subnet), ...inspected.flatMap((s) => s.loadBalancers)],
-      message: `The internet gateway of VPC ${describeValue(vpcId)} has no edge route table (AWS::EC2::GatewayRouteTableAssociation), so inbound traffic reaches ${list.join(', ')} directly and bypasses the GWLB.`,
+      message: `The internet gateway of VPC ${describeValue(vpcId)} has no edge route table (AWS::EC2::GatewayRouteTableAssociation), so inbound traffic reaches ${list.join(', ')} directly and bypasses the GWLB.${returnNote(inspected)}`,
       fix: 'Create a route table, associate it with the internet gateway (GatewayRouteTableAssociation) and route each of these subnet CIDRs to the GWLB endpoint in the same AZ.',
     });
   });
+}
+
+/** For subnets whose 0.0.0.0/0 leaves through an endpoint: the flows are asymmetric, not only uninspected. */
+function returnNote(inspected: readonly InspectedSubnet[]): string {
+  const asymmetric = inspected.filter((s) => s.returnEndpoint);
+  if (asymmetric.length === 0) {
+    return '';
+  }
+  const list = asymmetric.map((s) => `${nameOf(s.subnet)} -> ${nameOf(s.returnEndpoint!)}`).join(', ');
+  return ` The 0.0.0.0/0 route of ${list} sends the other direction through a GWLB endpoint, so the GWLB sees only half of each flow of the public instances there (asymmetric: it drops them).`;
 }
 
 function checkSubnet(model: GwlbModel, inspected: InspectedSubnet): Finding[] {
@@ -71,7 +90,7 @@ function checkBlock(model: GwlbModel, inspected: InspectedSubnet, family: Addres
       return [violation(RuleId.EDGE_ROUTE_SAME_AZ, {
         ...base,
         resources: [...base.resources, ...edge.tables],
-        message: `The IGW edge route table has no ${label}route for subnet ${nameOf(subnet)} (${cidr}): inbound ${label}traffic follows the local route and bypasses the GWLB.`,
+        message: `The IGW edge route table has no ${label}route for subnet ${nameOf(subnet)} (${cidr}): inbound ${label}traffic follows the local route and bypasses the GWLB.${returnNote([inspected])}`,
         fix: `Add a route ${cidr} (${family === AddressFamily.IPV6 ? 'DestinationIpv6CidrBlock' : 'DestinationCidrBlock'}) -> the GWLB endpoint in ${describeAz(az)} to the edge route table ${edge.tables.map((t) => t.meta.logicalId).join(', ')}.`,
       })];
     case 'route':

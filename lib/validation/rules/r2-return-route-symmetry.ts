@@ -3,7 +3,7 @@ import { AddressFamily, DEFAULT_DESTINATION } from '../cidr';
 import { Finding, nameOf, RuleId, unresolved, UnresolvedRuleId, violation } from '../findings';
 import { GwlbModel } from '../model';
 import { ModelValue, RouteTargetKind } from '../model-types';
-import { defaultRoute, describeTarget, edgeRouteFor, familyLabel, subnetRoutes } from '../paths';
+import { defaultRoute, describeDestination, describeTarget, edgeRouteFor, familyLabel, possibleDefaultRoute, subnetRoutes } from '../paths';
 import { describeValue } from '../tokens';
 import { InspectedSubnet } from '../scope';
 import { GwlbRule, RuleContext } from './rule';
@@ -45,6 +45,13 @@ function checkBlock(model: GwlbModel, inspected: InspectedSubnet, family: Addres
   }
   const route = defaultRoute(routes, family);
   const fix = `Route ${any} of ${table ? `route table ${table.meta.logicalId}` : `subnet ${nameOf(subnet)}`} to GWLB endpoint ${nameOf(endpoint)} (VpcEndpointId), the endpoint the edge route uses for ${cidr}.`;
+  const maybe = route ? undefined : possibleDefaultRoute(routes, family);
+  if (maybe) {
+    return [unresolved(UnresolvedRuleId.R2, {
+      availabilityZone: az, resources: [...resources, [maybe, 'Properties/DestinationCidrBlock']], fix,
+      message: `Cannot prove the return path of ${nameOf(subnet)}: the destination of its route ${maybe.meta.logicalId} (${describeDestination(maybe)}) is not known at synth time, so whether it is the ${any} route through endpoint ${nameOf(endpoint)} cannot be proven.`,
+    })];
+  }
   if (!route) {
     return [violation(RuleId.RETURN_ROUTE_SYMMETRY, {
       availabilityZone: az, resources, fix,

@@ -3,7 +3,7 @@ import { AddressFamily, DEFAULT_DESTINATION } from '../cidr';
 import { Finding, Involved, nameOf, RuleId, unresolved, UnresolvedRuleId, violation } from '../findings';
 import { GwlbModel } from '../model';
 import { EndpointNode, RouteNode, RouteTargetKind } from '../model-types';
-import { defaultRoute, describeDestination, describeTarget, familyLabel, subnetRoutes } from '../paths';
+import { defaultRoute, describeDestination, describeTarget, familyLabel, possibleDefaultRoute, subnetRoutes } from '../paths';
 import { ingressEndpoints } from '../scope';
 import { GwlbRule, RuleContext } from './rule';
 
@@ -62,7 +62,7 @@ function checkEndpoint(model: GwlbModel, endpoint: EndpointNode, families: Reado
   for (const family of needed) {
     const route = defaultRoute(routes, family);
     if (!route || !loops.includes(route)) {
-      findings.push(...checkDefault(model, endpoint, family, route, az, resources));
+      findings.push(...checkDefault(model, endpoint, family, route ?? possibleDefaultRoute(routes, family), az, resources));
     }
   }
   return findings;
@@ -78,6 +78,9 @@ function checkDefault(
     return [violation(RuleId.ENDPOINT_SUBNET_EGRESS, { ...base, fix, message: `The subnet of GWLB endpoint ${nameOf(endpoint)} has no ${any} route: inspected ${familyLabel(family)}replies cannot leave through the internet gateway.` })];
   }
   const withRoute = { ...base, resources: [...resources, [route, `Properties/${route.target.property}`] as Involved] };
+  if (defaultRoute([route], family) === undefined) { // a route whose destination may be the default route
+    return [unresolved(UnresolvedRuleId.R3, { ...withRoute, fix, message: `Cannot check the egress of GWLB endpoint ${nameOf(endpoint)}: the destination of route ${route.meta.logicalId} of its subnet (${describeDestination(route)}) is not known at synth time.` })];
+  }
   if (route.target.kind === RouteTargetKind.UNRESOLVED) {
     return [unresolved(UnresolvedRuleId.R3, { ...withRoute, fix, message: `The ${any} route of the subnet of endpoint ${nameOf(endpoint)} targets ${describeTarget(model, route.target)}, which cannot be identified as an internet gateway at synth time.` })];
   }
