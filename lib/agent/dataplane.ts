@@ -15,9 +15,11 @@
  * the outer 4-tuple. Correctness does not depend on which worker gets a packet: flow blocks are
  * shared (shared-blocks.ts), the policy is the same in every worker, and reply sockets are bound
  * with SO_REUSEPORT too, so any worker can reply from any GWLB source port. Each worker's
- * self-probe reaches that worker through a probe intake socket: bound to the listening address and
- * port (SO_REUSEPORT) and connected to the probe's source, which the kernel prefers over the
- * hashed choice for datagrams from that source only.
+ * self-probe reaches that worker through a probe intake socket of its own (an ephemeral port
+ * connected to the probe's source; the kernel's hashed choice of listening socket cannot be
+ * steered, and a connected socket in the listening port's SO_REUSEPORT group splits the group
+ * when sockets bind after it): the probe covers the worker's thread, inspector and replier, and
+ * the listening socket's state is checked with the rest of /healthz.
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { u16, u32 } from './bytes';
@@ -169,27 +171,26 @@ export class Dataplane {
   }
 
   /**
-   * Worker mode: a second socket on the listening address and port, connected to the self-probe's
-   * request source, so the kernel hands this worker's probes to this worker (see the file comment).
+   * Worker mode: a socket of this worker's own on `bindAddress` (the probe's target address) and an
+   * ephemeral port, connected to the self-probe's request source, so only that probe's requests
+   * arrive on it and they reach this worker. Resolves with its port.
    */
-  openProbeIntake(address: string, port: number): Promise<void> {
-    const socket = createUdp4Socket(true);
-    const where = `${this.opts.listen}:${this.opts.port}`;
+  openProbeIntake(bindAddress: string, address: string, port: number): Promise<number> {
+    const socket = createUdp4Socket(false);
     return new Promise((resolve, reject) => {
       const fail = (err: NodeJS.ErrnoException): void => {
         try { socket.close(); } catch { /* never bound */ }
-        reject(new Error(`cannot open the self-probe intake on UDP ${where} for ${address}:${port}: ${err.code ?? err.message}`));
+        reject(new Error(`cannot open the self-probe intake on UDP ${bindAddress} for ${address}:${port}: ${err.code ?? err.message}`));
       };
       socket.once('error', fail);
-      const bound = this.address();
-      socket.bind({ port: bound ? bound.port : this.opts.port, address: this.opts.listen }, () => {
+      socket.bind({ port: 0, address: bindAddress, exclusive: true }, () => {
         socket.connect(port, address, () => {
           socket.off('error', fail);
           socket.on('error', this.onSocketError);
           socket.on('message', this.onMessage);
           socket.unref();
           this.intake = socket;
-          resolve();
+          resolve(socket.address().port);
         });
       });
     });

@@ -236,7 +236,7 @@ export class Agent implements HealthSource, AgentRuntime {
     this.probe = probe;
     try {
       await probe.open();
-      if (worker) await this.dataplane.openProbeIntake(probe.plan.source, probe.sourcePort);
+      if (worker) probe.setTargetPort(await this.dataplane.openProbeIntake(probe.plan.target, probe.plan.source, probe.sourcePort));
       probe.run();
     } catch (err) {
       await this.stopProbe(); // the caller closes the data plane

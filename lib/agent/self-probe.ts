@@ -198,6 +198,8 @@ export class SelfProbe implements ProbeEndpoint {
   private receiver: Socket | null = null;
   private senderPort = 0;
   private pending: PendingProbe | null = null;
+  /** Where requests go: the listening port, or a worker's probe intake (setTargetPort). */
+  private targetPort: number;
   private timer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
 
@@ -214,6 +216,12 @@ export class SelfProbe implements ProbeEndpoint {
       throw new RangeError(`timeoutMs: ${this.timeoutMs} must be less than intervalMs (${this.intervalMs})`);
     }
     this.now = opts.now ?? monotonicMs;
+    this.targetPort = opts.listenPort;
+  }
+
+  /** Send requests to `port` on the target address instead of the listening port (worker mode). */
+  setTargetPort(port: number): void {
+    this.targetPort = port;
   }
 
   /** Bind the probe's sockets. Rejects with a message naming the address on failure. */
@@ -273,7 +281,7 @@ export class SelfProbe implements ProbeEndpoint {
       if (err) pending.problem = `send failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`;
     };
     try {
-      sender.send(packet, this.opts.listenPort, this.plan.target, onSent);
+      sender.send(packet, this.targetPort, this.plan.target, onSent);
     } catch (err) {
       onSent(err as Error);
     }

@@ -34,7 +34,9 @@ export type SupervisorMessage =
   | { readonly type: 'snapshot'; readonly id: number }
   | { readonly type: 'policy'; readonly text: string }
   | { readonly type: 'drain' }
-  | { readonly type: 'stop' };
+  | { readonly type: 'stop' }
+  /** Only with GWLB_AGENT_TEST_HOOKS=1 (workers.ts): throw an uncaught exception, as a bug would. */
+  | { readonly type: 'crash' };
 
 export function isWorkerInit(data: unknown): data is WorkerInit {
   return typeof data === 'object' && data !== null && (data as WorkerInit).gwlbAgentWorker === true;
@@ -76,6 +78,11 @@ export function runWorkerThread(init: WorkerInit): void {
         break;
       case 'stop':
         void agent.stop().finally(() => port.close());
+        break;
+      case 'crash':
+        setImmediate(() => {
+          throw new Error('test hook: worker crash');
+        });
         break;
     }
   });

@@ -118,6 +118,10 @@ export class WorkerSupervisor {
       throw new Error(`cannot listen for HTTP on ${this.config.listen}:${this.config.healthPort}: ${code}`);
     }
     this.lag.start();
+    if (process.env.GWLB_AGENT_TEST_HOOKS === '1') {
+      // Tests of the restart path: SIGUSR2 makes worker 0 throw an uncaught exception.
+      process.on('SIGUSR2', () => this.slots[0].worker?.postMessage({ type: 'crash' } satisfies SupervisorMessage));
+    }
     const t = setInterval(() => this.shared.sweep(this.sharedTicks()), SWEEP_MS);
     t.unref();
     this.timers.push(t);
