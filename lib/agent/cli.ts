@@ -30,6 +30,8 @@ export interface AgentConfig {
   /** Self-probe period; 0: no self-probe. */
   readonly selfProbeIntervalMs: number;
   readonly sendPath: SendPathMode;
+  /** Data-plane workers; 0: one per vCPU (os.availableParallelism()). */
+  readonly workers: number;
 }
 
 export const DEFAULT_CONFIG: AgentConfig = {
@@ -44,7 +46,11 @@ export const DEFAULT_CONFIG: AgentConfig = {
   maxFlows: 1_000_000,
   selfProbeIntervalMs: 2000,
   sendPath: 'auto',
+  workers: 0,
 };
+
+/** Most --workers accepted. */
+export const MAX_WORKERS = 1024;
 
 export type CliResult = { readonly kind: 'help' } | { readonly kind: 'run'; readonly config: AgentConfig };
 
@@ -85,6 +91,9 @@ Options:
   --send-path MODE         auto: send replies through node's UDP handle, without a callback per
                            packet, when a self-test at start passes, else through the dgram API
                            (default). dgram: always the dgram API.
+  --workers N|auto         Data-plane worker threads, each with its own SO_REUSEPORT GENEVE socket
+                           (1-${MAX_WORKERS}, or auto: one per vCPU). Default auto. Needs node 22.12+; on older
+                           node the agent runs one worker and says so at start.
   --help                   Show this help and exit
 
 Signals: SIGHUP reloads --policy (an invalid file keeps the running policy);
@@ -104,6 +113,7 @@ const OPTIONS = {
   'max-flows': { type: 'string' },
   'self-probe-interval-ms': { type: 'string' },
   'send-path': { type: 'string' },
+  'workers': { type: 'string' },
   'help': { type: 'boolean' },
 } as const;
 
@@ -128,6 +138,7 @@ export function parseCli(argv: readonly string[]): CliResult {
     maxFlows: integer('--max-flows', str('max-flows'), DEFAULT_CONFIG.maxFlows, 1, 100_000_000, 'is not a whole number'),
     selfProbeIntervalMs: selfProbeInterval(str('self-probe-interval-ms')),
     sendPath: oneOf('--send-path', str('send-path'), SEND_PATH_MODES, DEFAULT_CONFIG.sendPath),
+    workers: str('workers') === 'auto' ? 0 : integer('--workers', str('workers'), DEFAULT_CONFIG.workers, 1, MAX_WORKERS, 'is not a whole number or auto'),
   };
   return { kind: 'run', config };
 }

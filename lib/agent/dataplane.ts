@@ -10,23 +10,18 @@
  * the same inspector and the same replier, but are counted in `probeMetrics` and
  * `probeVerdicts` instead of the customer counters, and are exempt from policy.
  *
- * One process, one GENEVE socket, by design. Spreading the load over worker processes would
- * need every packet of a flow (both directions: same cookie, same canonical 5-tuple) to reach
- * the worker holding that flow's state, or a blocked flow (payload drop rule) leaks through
- * another worker. That cannot be had correctly:
- * - Node 20's dgram has no SO_REUSEPORT, and without it a second socket cannot bind the port
- *   (with SO_REUSEADDR only one socket gets unicast datagrams).
- * - cluster shares ONE socket between workers: whichever worker reads first gets the
- *   datagram, with no flow affinity at all.
- * - SO_REUSEPORT (dgram `reusePort`, node 22.12+/23.1+) hashes the OUTER 4-tuple. Nothing
- *   documents that GWLB sends both directions of a flow from one outer source port, and any
- *   change in the set of workers (a crash, a restart) re-spreads flows away from their state.
- *   Steering on the flow cookie would take a reuseport BPF program, i.e. a native addon.
- * - A dispatcher thread that reads, hashes and hands packets to worker_threads still makes
- *   the receive and send system calls, most of the cost, plus a copy per packet.
- * So the agent scales by instance size and count: GWLB keeps each flow on one target.
+ * Several workers (workers.ts): each worker thread runs one Dataplane whose listening socket has
+ * SO_REUSEPORT (`reusePort`), so the kernel spreads GENEVE datagrams over the workers by a hash of
+ * the outer 4-tuple. Correctness does not depend on which worker gets a packet: flow blocks are
+ * shared (shared-blocks.ts), the policy is the same in every worker, and reply sockets are bound
+ * with SO_REUSEPORT too, so any worker can reply from any GWLB source port. Each worker's
+ * self-probe reaches that worker through a probe intake socket of its own (an ephemeral port
+ * connected to the probe's source; the kernel's hashed choice of listening socket cannot be
+ * steered, and a connected socket in the listening port's SO_REUSEPORT group splits the group
+ * when sockets bind after it): the probe covers the worker's thread, inspector and replier, and
+ * the listening socket's state is checked with the rest of /healthz.
  */
-import { createSocket, RemoteInfo, Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { u16, u32 } from './bytes';
 import type { ReplyMode } from './cli';
 import { DROP_REASON_COUNT, DropReason } from './drop-reasons';
@@ -39,6 +34,7 @@ import { AgentMetrics } from './metrics';
 import { BoundPortReplier, DEFAULT_MAX_REPLY_SOCKETS } from './reply-bound-port';
 import { isLoopbackIPv4, ReplyContext, Replier, SendTracker } from './reply-common';
 import { ListenSocketReplier } from './reply-dgram';
+import { createUdp4Socket } from './reuse-port';
 import { SendPathChoice, SendPathName, selectSendPath } from './udp-send';
 
 /** The part of the core's Inspector the data plane uses. */
@@ -62,6 +58,8 @@ export interface DataplaneOptions {
   readonly warn: (msg: string, fields: Record<string, unknown>) => void;
   /** Preferred send path (udp-send.ts); native falls back to dgram by itself. @default 'native' */
   readonly sendPath?: SendPathName;
+  /** SO_REUSEPORT on the listening and reply sockets (one Dataplane per worker). @default false */
+  readonly reusePort?: boolean;
 }
 
 /** What the data plane needs from the self-probe (implemented by SelfProbe). */
@@ -119,6 +117,7 @@ export class Dataplane {
   /** Inspector verdicts of probe requests, indexed by DropReason (the inspector counted them too). */
   readonly probeVerdicts = new Float64Array(DROP_REASON_COUNT);
   private socket: Socket | null = null;
+  private intake: Socket | null = null;
   private replier: Replier | null = null;
   private bound = false;
   private probe: ProbeEndpoint | null = null;
@@ -149,7 +148,7 @@ export class Dataplane {
   }
 
   private bindListening(): Promise<SocketBufferSizes> {
-    const socket = createSocket({ type: 'udp4' });
+    const socket = createUdp4Socket(this.opts.reusePort === true);
     this.socket = socket;
     return new Promise((resolve, reject) => {
       const onBindError = (err: NodeJS.ErrnoException): void => {
@@ -167,6 +166,32 @@ export class Dataplane {
         this.bound = true;
         socket.on('message', this.onMessage);
         resolve(sizes);
+      });
+    });
+  }
+
+  /**
+   * Worker mode: a socket of this worker's own on `bindAddress` (the probe's target address) and an
+   * ephemeral port, connected to the self-probe's request source, so only that probe's requests
+   * arrive on it and they reach this worker. Resolves with its port.
+   */
+  openProbeIntake(bindAddress: string, address: string, port: number): Promise<number> {
+    const socket = createUdp4Socket(false);
+    return new Promise((resolve, reject) => {
+      const fail = (err: NodeJS.ErrnoException): void => {
+        try { socket.close(); } catch { /* never bound */ }
+        reject(new Error(`cannot open the self-probe intake on UDP ${bindAddress} for ${address}:${port}: ${err.code ?? err.message}`));
+      };
+      socket.once('error', fail);
+      socket.bind({ port: 0, address: bindAddress, exclusive: true }, () => {
+        socket.connect(port, address, () => {
+          socket.off('error', fail);
+          socket.on('error', this.onSocketError);
+          socket.on('message', this.onMessage);
+          socket.unref();
+          this.intake = socket;
+          resolve(socket.address().port);
+        });
       });
     });
   }
@@ -264,7 +289,9 @@ export class Dataplane {
       warn: this.opts.warn,
     };
     if (this.opts.replyMode === 'dgram') return new ListenSocketReplier(ctx);
-    return new BoundPortReplier(ctx, { maxSockets: this.opts.maxReplySockets ?? DEFAULT_MAX_REPLY_SOCKETS });
+    return new BoundPortReplier(ctx, {
+      maxSockets: this.opts.maxReplySockets ?? DEFAULT_MAX_REPLY_SOCKETS, reusePort: this.opts.reusePort === true,
+    });
   }
 
   private setBufferSizes(socket: Socket): SocketBufferSizes {
@@ -309,6 +336,11 @@ export class Dataplane {
   close(): Promise<void> {
     const socket = this.socket;
     this.socket = null;
+    const intake = this.intake;
+    this.intake = null;
+    if (intake) {
+      try { intake.close(); } catch { /* already closed */ }
+    }
     if (this.replier) this.replier.close();
     this.replier = null;
     if (!socket) return Promise.resolve();

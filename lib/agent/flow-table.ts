@@ -14,7 +14,15 @@
  *
  * Idle: a flow is expired when `now - lastSeen >= idle` (TCP `tcpIdleMs`, others `otherIdleMs`).
  * An expired flow found by a lookup is restarted in place (counters and block cleared).
+ *
+ * With `shared` (several workers, see shared-blocks.ts), block() also publishes the block to every
+ * worker, and isBlocked() of a flow this table does not know as blocked asks the shared table, once
+ * per flow for each change of the shared generation (a new block anywhere): normally a single
+ * Atomics.load per packet. A blocked packet refreshes the shared entry's last-seen time, so the
+ * block lives as long as the flow sends, whichever worker sees it. `now` must then be the same
+ * clock in every worker (ms since a common epoch).
  */
+import { SHARED_TICK_MS, SharedBlockTable } from './shared-blocks';
 
 /** Words per key: cookie, version/protocol, ports, address A (4), address B (4). */
 const KEY_WORDS = 11;
@@ -38,6 +46,8 @@ export interface FlowTableOptions {
   readonly otherIdleMs: number;
   /** Hash seed. @default - random */
   readonly seed?: number;
+  /** Blocks shared with other workers. @default - blocks are local to this table */
+  readonly shared?: SharedBlockTable;
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -77,6 +87,12 @@ export class FlowTable {
   private readonly savedKey = new Uint32Array(KEY_WORDS);
   private freeHead = 0;
   private nextUnused = 1;
+  private readonly shared: SharedBlockTable | null;
+  /** Per slot: the shared generation last checked (0: never), and the shared slot found (-1). */
+  private readonly sharedChecked: Int32Array | null;
+  private readonly sharedSlot: Int32Array | null;
+  /** The `now` of the last observe(), for the shared table's clock. */
+  private lastNow = 0;
 
   constructor(opts: FlowTableOptions) {
     if (!Number.isInteger(opts.maxFlows) || opts.maxFlows < 1 || opts.maxFlows > 0x3fffffff) {
@@ -102,6 +118,9 @@ export class FlowTable {
     this.buckets = new Int32Array(bucketCount);
     this.bucketMask = bucketCount - 1;
     this.seed = (opts.seed ?? Math.floor(Math.random() * 0x100000000)) | 0;
+    this.shared = opts.shared ?? null;
+    this.sharedChecked = this.shared ? new Int32Array(n) : null;
+    this.sharedSlot = this.shared ? new Int32Array(n) : null;
   }
 
   /**
@@ -115,11 +134,13 @@ export class FlowTable {
     const bucket = this.hashScratch() & this.bucketMask;
     let slot = this.findInBucket(bucket);
     this.created = false;
+    this.lastNow = now;
     if (slot !== 0 && this.isExpired(slot, now)) {
       this.expirations++;
       this.packets[slot] = 0;
       this.bytes[slot] = 0;
       this.flags[slot] = 0;
+      this.resetShared(slot);
       this.created = true;
     } else if (slot === 0) {
       slot = this.allocate(now);
@@ -131,6 +152,7 @@ export class FlowTable {
       this.packets[slot] = 0;
       this.bytes[slot] = 0;
       this.size++;
+      this.resetShared(slot);
       this.created = true;
       this.pushFront(slot);
     }
@@ -149,13 +171,32 @@ export class FlowTable {
     return slot !== 0 && !this.isExpired(slot, now) ? slot : 0;
   }
 
-  /** Blocks the flow in `slot` until it idles out. */
+  /** Blocks the flow in `slot` until it idles out (in every worker, with `shared`). */
   block(slot: number): void {
     this.flags[slot] |= FLAG_BLOCKED;
+    const shared = this.shared;
+    if (shared !== null) {
+      (this.sharedSlot as Int32Array)[slot] = shared.block(this.keys, slot * KEY_WORDS, this.sharedNow());
+    }
   }
 
+  /** True when the flow is blocked here, or (with `shared`) by any worker. */
   isBlocked(slot: number): boolean {
-    return (this.flags[slot] & FLAG_BLOCKED) !== 0;
+    if ((this.flags[slot] & FLAG_BLOCKED) !== 0) {
+      if (this.shared !== null) this.touchShared(slot);
+      return true;
+    }
+    const shared = this.shared;
+    if (shared === null) return false;
+    const generation = shared.generation;
+    const checked = this.sharedChecked as Int32Array;
+    if (checked[slot] === generation) return false;
+    checked[slot] = generation;
+    const found = shared.find(this.keys, slot * KEY_WORDS, this.sharedNow());
+    if (found < 0) return false;
+    (this.sharedSlot as Int32Array)[slot] = found;
+    this.flags[slot] |= FLAG_BLOCKED;
+    return true;
   }
 
   packetCount(slot: number): number {
@@ -191,6 +232,27 @@ export class FlowTable {
     this.freeHead = 0;
     this.nextUnused = 1;
     this.size = 0;
+  }
+
+  private sharedNow(): number {
+    return Math.floor(this.lastNow / SHARED_TICK_MS);
+  }
+
+  private resetShared(slot: number): void {
+    if (this.sharedChecked === null) return;
+    this.sharedChecked[slot] = 0;
+    (this.sharedSlot as Int32Array)[slot] = -1;
+  }
+
+  /** A blocked packet keeps the shared block alive (and restores it if the shared table lost it). */
+  private touchShared(slot: number): void {
+    const shared = this.shared as SharedBlockTable;
+    const slots = this.sharedSlot as Int32Array;
+    const base = slot * KEY_WORDS;
+    const now = this.sharedNow();
+    const hint = slots[slot];
+    if (hint >= 0 && shared.touch(hint, this.keys, base, now)) return;
+    slots[slot] = shared.block(this.keys, base, now);
   }
 
   private isExpired(slot: number, now: number): boolean {

@@ -140,6 +140,8 @@ export function monotonicMs(): number {
 export interface HealthSource {
   health(): HealthVerdict;
   metricsText(): string;
+  /** Called before each /healthz or /metrics answer (several workers: gather their state). @default - nothing to gather */
+  refresh?(): Promise<void>;
 }
 
 /** Route one request; exported for tests. */
@@ -178,7 +180,13 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
 
 /** Start the HTTP server; resolves once listening, rejects on a bind error. */
 export function startHealthServer(source: HealthSource, address: string, port: number): Promise<Server> {
-  const server = createServer((req, res) => handleHealthRequest(source, req, res));
+  const server = createServer((req, res) => {
+    if (source.refresh === undefined) {
+      handleHealthRequest(source, req, res);
+      return;
+    }
+    source.refresh().then(() => handleHealthRequest(source, req, res), () => handleHealthRequest(source, req, res));
+  });
   server.requestTimeout = 5000;
   server.headersTimeout = 5000;
   server.keepAliveTimeout = 5000;

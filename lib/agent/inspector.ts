@@ -22,6 +22,7 @@ import { FlowTable } from './flow-table';
 import { decodeInto, ETHERTYPE_IPV4, GeneveView } from './geneve';
 import { ParsedPacket, parseIpPacket } from './packet';
 import { CompiledPolicy } from './policy';
+import type { SharedBlockTable } from './shared-blocks';
 
 export interface InspectorOptions {
   /** Idle timeout of TCP flows, seconds. @default 350 */
@@ -38,6 +39,11 @@ export interface InspectorOptions {
    * @default - performance.now() (monotonic)
    */
   now?: () => number;
+  /**
+   * Flow blocks shared with the other workers (shared-blocks.ts); `now` must then be the clock every
+   * worker shares. @default - blocks are local
+   */
+  sharedBlocks?: SharedBlockTable;
 }
 
 export interface PolicyDropEvent {
@@ -95,6 +101,7 @@ export class Inspector {
       maxFlows,
       tcpIdleMs: positive('tcpIdleSeconds', opts.tcpIdleSeconds ?? DEFAULT_TCP_IDLE_SECONDS) * 1000,
       otherIdleMs: positive('otherIdleSeconds', opts.otherIdleSeconds ?? DEFAULT_OTHER_IDLE_SECONDS) * 1000,
+      shared: opts.sharedBlocks,
     });
   }
 

@@ -13,6 +13,8 @@
  * Exit codes: 0 normal, 1 runtime failure (e.g. port in use), 2 bad flags or policy.
  */
 import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { AgentConfig, CliError, HELP, parseCli } from './cli';
 import { CoarseClock } from './coarse-clock';
 import { Dataplane } from './dataplane';
@@ -20,9 +22,15 @@ import { DROP_REASON_NAMES } from './drop-reasons';
 import { evaluateHealth, HealthSource, HealthVerdict, LagMonitor, SendWindow, startHealthServer } from './health';
 import { Inspector, PolicyDropEvent } from './inspector';
 import { Logger, LogSink, RateLimiter } from './log';
-import { AgentMetrics, mergeDropCounts, renderMetrics, runtimeDropCounts, SelfProbeSnapshot, subtractCounts } from './metrics';
-import { allowAllPolicy, CompiledPolicy, loadPolicyFile, PolicyError } from './policy';
+import {
+  AgentMetrics, mergeDropCounts, MetricsSnapshot, renderMetrics, runtimeDropCounts, SelfProbeSnapshot, subtractCounts,
+} from './metrics';
+import { allowAllPolicy, CompiledPolicy, loadPolicyFile, loadPolicyText, PolicyError } from './policy';
+import { reusePortSupported } from './reuse-port';
+import { isWorkerInit, runWorkerThread } from './worker-thread';
+import { WorkerSupervisor } from './workers';
 import { probeTimeoutFor, SelfProbe, SelfProbeOptions } from './self-probe';
+import type { SharedBlockTable } from './shared-blocks';
 
 /** Housekeeping period: send-window sample, log flushes. */
 const TICK_MS = 1000;
@@ -36,14 +44,35 @@ export interface AgentOptions {
    * runs when the config's interval is 0. @default - config interval, probeTimeoutFor() it, 503 after 2 failures
    */
   readonly selfProbe?: Pick<SelfProbeOptions, 'intervalMs' | 'timeoutMs' | 'failureThreshold'>;
+  /** Run as worker `index` of several (workers.ts): no HTTP server, SO_REUSEPORT, shared blocks. @default - one agent */
+  readonly worker?: WorkerRole;
 }
 
-export class Agent implements HealthSource {
+/** What a worker thread's Agent shares with the others. */
+export interface WorkerRole {
+  readonly index: number;
+  readonly sharedBlocks: SharedBlockTable;
+  /** The clock every worker shares: ms since a common epoch (see workers.ts). */
+  readonly clockSource: () => number;
+}
+
+/** What main() and the signal handlers drive: one Agent, or the WorkerSupervisor of several. */
+export interface AgentRuntime {
+  start(): Promise<void>;
+  reloadPolicy(): void;
+  drain(signal: string): Promise<void>;
+  readonly isDraining: boolean;
+  stop(): Promise<void>;
+  packetsIn(): number;
+  packetsOut(): number;
+}
+
+export class Agent implements HealthSource, AgentRuntime {
   readonly metrics = new AgentMetrics();
   readonly inspector: Inspector;
   readonly dataplane: Dataplane;
   /** The packet path's clock (flow idle timers): a cached value refreshed every 100 ms. */
-  private readonly clock = new CoarseClock();
+  private readonly clock: CoarseClock;
   private readonly lag = new LagMonitor();
   private readonly sendWindow = new SendWindow(10);
   private readonly dropLogLimiter = new RateLimiter({ burst: 20, perSecond: 10 });
@@ -64,11 +93,14 @@ export class Agent implements HealthSource {
     private readonly options: AgentOptions = {},
   ) {
     this.policyRuleCount = policy.ruleCount;
+    const worker = options.worker;
+    this.clock = worker ? new CoarseClock(undefined, worker.clockSource) : new CoarseClock();
     this.inspector = new Inspector(policy, {
       tcpIdleSeconds: config.tcpIdleSeconds,
       otherIdleSeconds: config.udpIdleSeconds,
       maxFlows: config.maxFlows,
       now: this.clock.now,
+      sharedBlocks: worker?.sharedBlocks,
     });
     // The probe is exempt from policy, not dropped; other drops are logged as the limiter allows.
     this.inspector.wantPolicyDrop = () =>
@@ -77,7 +109,7 @@ export class Agent implements HealthSource {
     this.dataplane = new Dataplane(
       {
         listen: config.listen, port: config.port, replyMode: config.replyMode, warn: (m, f) => this.warnLimited(m, f),
-        sendPath: config.sendPath === 'dgram' ? 'dgram' : 'native',
+        sendPath: config.sendPath === 'dgram' ? 'dgram' : 'native', reusePort: worker !== undefined,
       },
       this.inspector,
       this.metrics,
@@ -103,26 +135,29 @@ export class Agent implements HealthSource {
       await this.dataplane.close();
       throw new Error(`cannot start the data path self-probe: ${(err as Error).message}`);
     }
-    try {
-      this.server = await startHealthServer(this, c.listen, c.healthPort);
-    } catch (err) {
-      await this.dataplane.close();
-      await this.stopProbe();
-      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      throw new Error(`cannot listen for HTTP on ${c.listen}:${c.healthPort}: ${code}`);
+    if (this.options.worker === undefined) {
+      try {
+        this.server = await startHealthServer(this, c.listen, c.healthPort);
+      } catch (err) {
+        await this.dataplane.close();
+        await this.stopProbe();
+        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        throw new Error(`cannot listen for HTTP on ${c.listen}:${c.healthPort}: ${code}`);
+      }
+      this.server.on('error', (err) => this.warnLimited('health server error', { error: err }));
     }
-    this.server.on('error', (err) => this.warnLimited('health server error', { error: err }));
     this.lag.start();
     this.every(TICK_MS, () => this.tick());
     this.every(SWEEP_MS, () => this.sweep());
-    this.log.info('gwlb-agent started', {
+    this.log.info(this.options.worker ? 'worker started' : 'gwlb-agent started', {
       listen: c.listen, port: c.port, healthPort: c.healthPort, replyMode: c.replyMode,
       policy: c.policyFile ?? null, policyRules: this.policyRules(), policyGeneration: this.inspector.policyGeneration,
-      drainSeconds: c.drainSeconds, tcpIdleSeconds: c.tcpIdleSeconds, udpIdleSeconds: c.udpIdleSeconds,
+      workers: this.options.worker ? undefined : 1, drainSeconds: c.drainSeconds, tcpIdleSeconds: c.tcpIdleSeconds, udpIdleSeconds: c.udpIdleSeconds,
       maxFlows: c.maxFlows, recvBufferBytes: buffers.recv, sendBufferBytes: buffers.send, pid: process.pid,
       sendPath: this.dataplane.sendPath?.path.name, sendPathReason: this.dataplane.sendPath?.reason || undefined,
       selfProbe: this.probe && { from: this.probe.plan.source, to: this.probe.plan.target, intervalMs: this.probe.intervalMs },
     });
+    if (this.options.worker !== undefined && this.options.worker.index > 0) return; // the first worker warns for all
     if (this.probe === null) {
       this.log.warn('self-probe disabled (--self-probe-interval-ms 0): /healthz does not check that packets get through the data path');
     }
@@ -152,7 +187,12 @@ export class Agent implements HealthSource {
   }
 
   metricsText(): string {
-    return renderMetrics({
+    return renderMetrics(this.metricsSnapshot());
+  }
+
+  /** Everything /metrics reports, as data (the worker supervisor sums these over the workers). */
+  metricsSnapshot(): MetricsSnapshot {
+    return {
       counters: this.metrics,
       // The inspector counted the probe's verdicts too; customers see their own packets only.
       drops: mergeDropCounts(
@@ -167,7 +207,7 @@ export class Agent implements HealthSource {
       draining: this.draining,
       healthy: this.health().healthy,
       selfProbe: this.probeSnapshot(),
-    });
+    };
   }
 
   private probeSnapshot(): SelfProbeSnapshot | undefined {
@@ -186,14 +226,18 @@ export class Agent implements HealthSource {
     if (intervalMs === 0) return; // disabled: start() warns
     const address = this.dataplane.address();
     if (address === null) throw new Error('the data socket is not bound');
+    const worker = this.options.worker;
     const probe = new SelfProbe({
       listenAddress: this.config.listen, listenPort: address.port, replyMode: this.config.replyMode,
       intervalMs, timeoutMs: probeTimeoutFor(intervalMs), ...this.options.selfProbe,
+      worker: worker ? { index: worker.index } : undefined,
     });
     this.dataplane.attachProbe(probe);
     this.probe = probe;
     try {
-      await probe.start();
+      await probe.open();
+      if (worker) probe.setTargetPort(await this.dataplane.openProbeIntake(probe.plan.target, probe.plan.source, probe.sourcePort));
+      probe.run();
     } catch (err) {
       await this.stopProbe(); // the caller closes the data plane
       throw err;
@@ -216,9 +260,7 @@ export class Agent implements HealthSource {
     }
     try {
       const policy = loadPolicyFile(file);
-      this.inspector.setPolicy(policy);
-      this.policyRuleCount = policy.ruleCount;
-      this.metrics.policyReloads++;
+      this.setPolicy(policy);
       this.log.info('policy reloaded', { policy: file, policyRules: policy.ruleCount, policyGeneration: this.inspector.policyGeneration });
     } catch (err) {
       this.metrics.policyReloadFailures++;
@@ -226,6 +268,18 @@ export class Agent implements HealthSource {
         policy: file, error: (err as Error).message, policyGeneration: this.inspector.policyGeneration,
       });
     }
+  }
+
+  /** Replace the running policy (a reload; counted in gwlb_agent_policy_reloads_total). */
+  setPolicy(policy: CompiledPolicy): void {
+    this.inspector.setPolicy(policy);
+    this.policyRuleCount = policy.ruleCount;
+    this.metrics.policyReloads++;
+  }
+
+  /** Report draining from now on (workers: the supervisor times the drain). */
+  startDraining(): void {
+    this.draining = true;
   }
 
   /** SIGTERM/SIGINT: report unhealthy at once, keep forwarding for drainSeconds, then resolve. */
@@ -260,6 +314,14 @@ export class Agent implements HealthSource {
 
   private policyRules(): number {
     return this.policyRuleCount;
+  }
+
+  packetsIn(): number {
+    return this.metrics.packetsIn;
+  }
+
+  packetsOut(): number {
+    return this.metrics.packetsOut;
   }
 
   private every(ms: number, fn: () => void): void {
@@ -346,8 +408,27 @@ export function loadInitialPolicy(config: AgentConfig): CompiledPolicy {
   }
 }
 
-/** Run the agent until a signal stops it. Returns the Agent, or null when it exited early. */
-export async function main(argv: readonly string[], io: AgentIo = processIo): Promise<Agent | null> {
+/**
+ * One Agent, or a WorkerSupervisor when more than one worker is wanted and possible: dgram
+ * reusePort works (node 22.12+) and this is a JavaScript file a worker thread can run (the bundle).
+ */
+async function createRuntime(config: AgentConfig, policy: CompiledPolicy, log: Logger): Promise<AgentRuntime> {
+  const wanted = config.workers === 0 ? availableParallelism() : config.workers;
+  if (wanted > 1) {
+    let why = '';
+    if (!(await reusePortSupported())) why = `node ${process.versions.node} has no dgram reusePort (SO_REUSEPORT; node 22.12+)`;
+    else if (!__filename.endsWith('.js')) why = 'not running from JavaScript (worker threads run the bundled agent)';
+    if (why === '') {
+      const text = config.policyFile === undefined ? null : loadPolicyText(config.policyFile).text;
+      return new WorkerSupervisor(config, log, { workers: wanted, script: __filename, policyText: text, policyRules: policy.ruleCount });
+    }
+    log.warn(`running 1 worker instead of ${wanted}: ${why}`, { workersWanted: wanted, workers: 1 });
+  }
+  return new Agent(config, policy, log);
+}
+
+/** Run the agent until a signal stops it. Returns the runtime, or null when it exited early. */
+export async function main(argv: readonly string[], io: AgentIo = processIo): Promise<AgentRuntime | null> {
   let config: AgentConfig;
   let policy: CompiledPolicy;
   try {
@@ -366,8 +447,9 @@ export async function main(argv: readonly string[], io: AgentIo = processIo): Pr
     return null;
   }
   const log = new Logger(config.logLevel, io.stdout);
-  const agent = new Agent(config, policy, log);
+  let agent: AgentRuntime;
   try {
+    agent = await createRuntime(config, policy, log);
     await agent.start();
   } catch (err) {
     log.error('startup failed', { error: (err as Error).message });
@@ -379,7 +461,7 @@ export async function main(argv: readonly string[], io: AgentIo = processIo): Pr
   return agent;
 }
 
-function installSignalHandlers(agent: Agent, log: Logger, io: AgentIo): void {
+function installSignalHandlers(agent: AgentRuntime, log: Logger, io: AgentIo): void {
   process.on('SIGHUP', () => agent.reloadPolicy());
   const onStop = (signal: NodeJS.Signals): void => {
     if (agent.isDraining) {
@@ -390,7 +472,7 @@ function installSignalHandlers(agent: Agent, log: Logger, io: AgentIo): void {
     void agent.drain(signal)
       .then(() => agent.stop())
       .then(() => {
-        log.info('stopped', { packetsIn: agent.metrics.packetsIn, packetsOut: agent.metrics.packetsOut });
+        log.info('stopped', { packetsIn: agent.packetsIn(), packetsOut: agent.packetsOut() });
         io.exit(0);
       });
   };
@@ -398,7 +480,16 @@ function installSignalHandlers(agent: Agent, log: Logger, io: AgentIo): void {
   process.on('SIGINT', onStop);
 }
 
-if (require.main === module) {
+if (!isMainThread && isWorkerInit(workerData)) {
+  process.on('uncaughtException', (err) => {
+    process.stdout.write(JSON.stringify({
+      time: new Date().toISOString(), level: 'error', msg: 'uncaught exception in worker', worker: workerData.index,
+      error: err.message, stack: err.stack,
+    }) + '\n');
+    process.exit(1); // in a worker thread: ends this thread only; the supervisor restarts it
+  });
+  runWorkerThread(workerData);
+} else if (require.main === module) {
   process.on('uncaughtException', (err) => {
     process.stdout.write(JSON.stringify({
       time: new Date().toISOString(), level: 'error', msg: 'uncaught exception', error: err.message, stack: err.stack,

@@ -82,6 +82,21 @@ export interface MetricsSnapshot {
   readonly healthy: boolean;
   /** @default - no self-probe metrics */
   readonly selfProbe?: SelfProbeSnapshot;
+  /** Several workers (workers.ts). @default - one agent, no worker metrics */
+  readonly workers?: WorkersSnapshot;
+}
+
+/** The worker supervisor's state. */
+export interface WorkersSnapshot {
+  /** Workers configured. */
+  readonly configured: number;
+  /** Workers running and answering. */
+  readonly running: number;
+  readonly restarts: number;
+  /** Packets received per worker (index = worker). */
+  readonly packetsIn: readonly number[];
+  readonly sharedBlockedFlows: number;
+  readonly sharedBlockEvictions: number;
 }
 
 /** The data-path self-probe's state (self-probe.ts). */
@@ -135,6 +150,12 @@ export const METRIC = {
   selfProbeConsecutiveFailures: 'gwlb_agent_self_probe_consecutive_failures',
   selfProbePacketsIn: 'gwlb_agent_self_probe_packets_received_total',
   selfProbePacketsOut: 'gwlb_agent_self_probe_packets_forwarded_total',
+  workers: 'gwlb_agent_workers',
+  workersRunning: 'gwlb_agent_workers_running',
+  workerRestarts: 'gwlb_agent_worker_restarts_total',
+  workerPacketsIn: 'gwlb_agent_worker_packets_received_total',
+  sharedBlockedFlows: 'gwlb_agent_shared_blocked_flows',
+  sharedBlockEvictions: 'gwlb_agent_shared_block_evictions_total',
 } as const;
 
 function families(s: MetricsSnapshot): Family[] {
@@ -170,6 +191,24 @@ function families(s: MetricsSnapshot): Family[] {
     gauge(METRIC.draining, '1 while draining after SIGTERM/SIGINT.', s.draining ? 1 : 0),
     gauge(METRIC.healthy, '1 when /healthz answers 200.', s.healthy ? 1 : 0),
     ...(s.selfProbe ? selfProbeFamilies(s.selfProbe) : []),
+    ...(s.workers ? workerFamilies(s.workers) : []),
+  ];
+}
+
+function workerFamilies(w: WorkersSnapshot): Family[] {
+  const one = (name: string, type: MetricType, help: string, value: number): Family => ({ name, type, help, samples: [{ value }] });
+  return [
+    one(METRIC.workers, 'gauge', 'Data-plane workers configured (--workers).', w.configured),
+    one(METRIC.workersRunning, 'gauge', 'Data-plane workers running and answering the supervisor.', w.running),
+    one(METRIC.workerRestarts, 'counter', 'Workers restarted after they exited or crashed.', w.restarts),
+    {
+      name: METRIC.workerPacketsIn,
+      type: 'counter',
+      help: 'GENEVE packets received, per worker (the kernel spreads flows by the outer 4-tuple).',
+      samples: w.packetsIn.map((value, i) => ({ labels: { worker: String(i) }, value })),
+    },
+    one(METRIC.sharedBlockedFlows, 'gauge', 'Blocked flows in the table shared by the workers.', w.sharedBlockedFlows),
+    one(METRIC.sharedBlockEvictions, 'counter', 'Blocked flows dropped from the shared table to make room.', w.sharedBlockEvictions),
   ];
 }
 

@@ -290,6 +290,11 @@ export function parsePolicy(doc: unknown): CompiledPolicy {
 
 /** Reads, parses and compiles a policy file. Throws {@link PolicyError} prefixed with the path. */
 export function loadPolicyFile(path: string): CompiledPolicy {
+  return loadPolicyText(path).policy;
+}
+
+/** loadPolicyFile, also returning the text it compiled (workers compile the same text). */
+export function loadPolicyText(path: string): { text: string; policy: CompiledPolicy } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -303,7 +308,7 @@ export function loadPolicyFile(path: string): CompiledPolicy {
     throw new PolicyError(`${path}: invalid JSON: ${(e as Error).message}`);
   }
   try {
-    return parsePolicy(doc);
+    return { text, policy: parsePolicy(doc) };
   } catch (e) {
     if (e instanceof PolicyError) throw new PolicyError(`${path}: ${e.message}`);
     throw e;

@@ -29,9 +29,10 @@
  * listening port), are counted in gwlb_agent_reply_ports_not_kept_total, and the
  * bind is retried after FAILED_RETRY_MS. Nothing here throws on a packet.
  */
-import { createSocket, Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { isLoopbackIPv4, ReplyContext, Replier, SendTracker } from './reply-common';
 import { LruList, LruNode } from './reply-lru';
+import { createUdp4Socket } from './reuse-port';
 
 const BINDING = 0;
 const READY = 1;
@@ -72,6 +73,12 @@ export interface BoundPortReplierOptions {
   readonly maxSockets?: number;
   /** Millisecond clock. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Bind reply sockets with SO_REUSEPORT (several workers): when the kernel moves a GWLB source
+   * port from one worker to another (a worker restarted), both can hold a reply socket for it.
+   * @default false
+   */
+  readonly reusePort?: boolean;
 }
 
 export class BoundPortReplier implements Replier {
@@ -79,6 +86,7 @@ export class BoundPortReplier implements Replier {
   private readonly lru = new LruList<ReplyEntry>();
   private readonly maxSockets: number;
   private readonly now: () => number;
+  private readonly reusePort: boolean;
   private lastAddress = '';
   private lastTable: Map<number, ReplyEntry> | null = null;
   private sockets = 0;
@@ -90,6 +98,7 @@ export class BoundPortReplier implements Replier {
       throw new Error(`maxSockets: ${this.maxSockets} must be a positive integer`);
     }
     this.now = opts.now ?? Date.now;
+    this.reusePort = opts.reusePort ?? false;
   }
 
   get openSockets(): number {
@@ -161,14 +170,14 @@ export class BoundPortReplier implements Replier {
     const entry = new ReplyEntry(address, port, table);
     table.set(port, entry);
     this.lru.pushFront(entry);
-    const socket = createSocket({ type: 'udp4' });
+    const socket = createUdp4Socket(this.reusePort);
     entry.socket = socket;
     this.sockets++;
     this.evictBeyondLimit();
     socket.on('error', (err) => this.onSocketError(entry, socket, err));
     try {
       const bindAddress = replyBindAddress(this.ctx.listenAddress, address);
-      socket.bind({ port, address: bindAddress, exclusive: true }, () => this.onBound(entry, socket));
+      socket.bind({ port, address: bindAddress, exclusive: !this.reusePort }, () => this.onBound(entry, socket));
       socket.unref();
     } catch (err) {
       this.onSocketError(entry, socket, err as Error);

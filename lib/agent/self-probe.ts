@@ -32,13 +32,14 @@
  * plane's probe counters, never in the customer ones.
  */
 import { randomBytes } from 'node:crypto';
-import { createSocket, RemoteInfo, Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import type { ReplyMode } from './cli';
 import { DROP_REASON_NAMES } from './drop-reasons';
 import { awsOptions, encode, ETHERTYPE_IPV4 } from './geneve';
 import type { ProbeEndpoint } from './dataplane';
 import { monotonicMs } from './health';
 import { LOOPBACK_REPLY_ADDRESS } from './reply-bound-port';
+import { createUdp4Socket } from './reuse-port';
 
 export const DEFAULT_PROBE_INTERVAL_MS = 2000;
 export const DEFAULT_PROBE_TIMEOUT_MS = 1000;
@@ -86,6 +87,19 @@ export interface SelfProbeOptions {
   readonly failureThreshold?: number;
   /** Millisecond clock. @default - monotonic */
   readonly now?: () => number;
+  /**
+   * Worker mode (several workers on SO_REUSEPORT sockets, workers.ts): the probe of worker `index`
+   * sends from its own loopback address (workerProbeSource) and binds its reply receiver with
+   * reusePort, so even with --listen 0.0.0.0 the reply reaches this probe and no other worker.
+   * @default - one agent, no workers
+   */
+  readonly worker?: { readonly index: number };
+}
+
+/** Loopback source of worker `index`'s probe: 127.81.x.y, never a listen address in 127.0/16. */
+export function workerProbeSource(index: number): string {
+  const n = index + 1;
+  return `127.81.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 /** Where the probe sends from and to, and who receives the reply (see the file comment). */
@@ -96,9 +110,13 @@ export interface ProbeAddressPlan {
   readonly replyViaListeningSocket: boolean;
 }
 
-export function planProbeAddresses(listenAddress: string): ProbeAddressPlan {
+export function planProbeAddresses(listenAddress: string, workerIndex?: number): ProbeAddressPlan {
   const wildcard = listenAddress === '0.0.0.0';
   const target = wildcard ? LOOPBACK_REPLY_ADDRESS : listenAddress;
+  if (workerIndex !== undefined) {
+    const source = workerProbeSource(workerIndex);
+    return { source: source === target ? workerProbeSource(workerIndex + 0x10000) : source, target, replyViaListeningSocket: false };
+  }
   const source = target === PROBE_SOURCE_ADDRESS ? PROBE_SOURCE_ADDRESS_ALT : PROBE_SOURCE_ADDRESS;
   return { source, target, replyViaListeningSocket: wildcard };
 }
@@ -180,6 +198,8 @@ export class SelfProbe implements ProbeEndpoint {
   private receiver: Socket | null = null;
   private senderPort = 0;
   private pending: PendingProbe | null = null;
+  /** Where requests go: the listening port, or a worker's probe intake (setTargetPort). */
+  private targetPort: number;
   private timer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
 
@@ -188,7 +208,7 @@ export class SelfProbe implements ProbeEndpoint {
     this.eniId = nonce.readBigUInt64BE(0);
     this.eniIdHigh = nonce.readUInt32BE(0);
     this.eniIdLow = nonce.readUInt32BE(4);
-    this.plan = planProbeAddresses(opts.listenAddress);
+    this.plan = planProbeAddresses(opts.listenAddress, opts.worker?.index);
     this.intervalMs = positiveInteger('intervalMs', opts.intervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
     this.timeoutMs = positiveInteger('timeoutMs', opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
     this.failureThreshold = positiveInteger('failureThreshold', opts.failureThreshold ?? DEFAULT_PROBE_FAILURE_THRESHOLD);
@@ -196,6 +216,12 @@ export class SelfProbe implements ProbeEndpoint {
       throw new RangeError(`timeoutMs: ${this.timeoutMs} must be less than intervalMs (${this.intervalMs})`);
     }
     this.now = opts.now ?? monotonicMs;
+    this.targetPort = opts.listenPort;
+  }
+
+  /** Send requests to `port` on the target address instead of the listening port (worker mode). */
+  setTargetPort(port: number): void {
+    this.targetPort = port;
   }
 
   /** Bind the probe's sockets. Rejects with a message naming the address on failure. */
@@ -203,12 +229,13 @@ export class SelfProbe implements ProbeEndpoint {
     const { source, replyViaListeningSocket } = this.plan;
     const listenPort = this.opts.listenPort;
     // Nothing should arrive at the sender (S:p); if something does, it is a reply to the wrong port.
-    this.sender = await bindProbeSocket(source, 0, (msg, r) => this.onReply(msg, r.address, r.port, this.senderPort), this.onSocketError);
+    this.sender = await bindProbeSocket(source, 0, (msg, r) => this.onReply(msg, r.address, r.port, this.senderPort), this.onSocketError, false);
     this.senderPort = this.sender.address().port;
     if (replyViaListeningSocket) return; // the data plane passes replies to onReply()
     try {
       const onMessage = (msg: Buffer, r: RemoteInfo): void => this.onReply(msg, r.address, r.port, listenPort);
-      this.receiver = await bindProbeSocket(source, listenPort, onMessage, this.onSocketError);
+      // Workers' listening sockets use SO_REUSEPORT; binding S:A beside a wildcard *:A then needs it too.
+      this.receiver = await bindProbeSocket(source, listenPort, onMessage, this.onSocketError, this.opts.worker !== undefined);
     } catch (err) {
       await this.close();
       throw err;
@@ -218,6 +245,12 @@ export class SelfProbe implements ProbeEndpoint {
   /** open(), send the first probe at once, then one every intervalMs. */
   async start(): Promise<void> {
     await this.open();
+    this.run();
+  }
+
+  /** After open(): send the first probe at once, then one every intervalMs. */
+  run(): void {
+    if (this.timer !== null) return;
     void this.runOnce();
     this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
     this.timer.unref();
@@ -248,7 +281,7 @@ export class SelfProbe implements ProbeEndpoint {
       if (err) pending.problem = `send failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`;
     };
     try {
-      sender.send(packet, this.opts.listenPort, this.plan.target, onSent);
+      sender.send(packet, this.targetPort, this.plan.target, onSent);
     } catch (err) {
       onSent(err as Error);
     }
@@ -350,15 +383,16 @@ function bindProbeSocket(
   port: number,
   onMessage: (msg: Buffer, r: RemoteInfo) => void,
   onError: (err: Error) => void,
+  reusePort: boolean,
 ): Promise<Socket> {
-  const socket = createSocket({ type: 'udp4' });
+  const socket = createUdp4Socket(reusePort);
   return new Promise((resolve, reject) => {
     const onBindError = (err: NodeJS.ErrnoException): void => {
       void closeQuietly(socket);
       reject(new Error(`self-probe cannot bind UDP ${address}:${port}: ${err.code ?? err.message}`));
     };
     socket.once('error', onBindError);
-    socket.bind({ address, port, exclusive: true }, () => {
+    socket.bind({ address, port, exclusive: !reusePort }, () => {
       socket.off('error', onBindError);
       socket.on('error', onError);
       socket.on('message', onMessage);

@@ -70,6 +70,12 @@ export interface AgentServiceOptions {
    * @default - the bundle's `#!/usr/bin/env node` line picks the active `node`
    */
   readonly nodeExecutable?: string;
+
+  /**
+   * Data-plane worker threads (`--workers`), each with its own SO_REUSEPORT GENEVE socket.
+   * @default - one per vCPU of the instance (the agent's `--workers auto`)
+   */
+  readonly workers?: number;
 }
 
 /** Seconds systemd waits for the agent to exit after SIGTERM, beyond the drain time. */
@@ -89,6 +95,9 @@ export function renderAgentCommandLine(options: AgentServiceOptions): string {
   ];
   if (options.tcpIdleSeconds !== undefined) {
     args.push('--tcp-idle-seconds', String(options.tcpIdleSeconds));
+  }
+  if (options.workers !== undefined) {
+    args.push('--workers', String(options.workers));
   }
   return args.join(' ');
 }

@@ -1,4 +1,4 @@
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
@@ -57,6 +57,13 @@ export interface AgentApplianceOptions {
    * @default AgentReplyMode.BOUND_PORT
    */
   readonly replyMode?: AgentReplyMode;
+
+  /**
+   * Data-plane workers of the agent, each on its own core with its own GENEVE socket (SO_REUSEPORT;
+   * the kernel spreads flows over them). Between 1 and 1024.
+   * @default - one per vCPU of the instance, counted by the agent when it starts
+   */
+  readonly workers?: number;
 
   /**
    * Shell commands appended to the user data, run after the agent has started.
@@ -179,6 +186,10 @@ class AgentAppliance extends Appliance {
       fail(scope, 'healthCheck.trafficPort cannot be used with the bundled agent: port 6081 is UDP (GENEVE); '
         + 'check the agent\'s health port instead');
     }
+    const workers = this.options.workers;
+    if (workers !== undefined && !Token.isUnresolved(workers) && !(Number.isInteger(workers) && workers >= 1 && workers <= 1024)) {
+      fail(scope, `workers: ${workers} is not a whole number between 1 and 1024`);
+    }
     const policy = this.options.policy ?? AppliancePolicy.allowAll();
     const asset = new AgentAsset(scope, 'AgentAsset');
     // Read access to this one object only (asset.grantRead would grant the whole asset bucket).
@@ -202,6 +213,7 @@ class AgentAppliance extends Appliance {
         replyMode: this.options.replyMode,
         tcpIdleSeconds: options.tcpIdleTimeout?.toSeconds(),
         nodeExecutable: nodeExecutableOf(nodePackageName),
+        workers,
       },
       additionalCommands: this.options.additionalCommands,
     }));

@@ -198,8 +198,8 @@ export class AgentProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static spawn(args: readonly string[]): AgentProcess {
-    return new AgentProcess(spawn(process.execPath, [ensureBundle(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  static spawn(args: readonly string[], node: string = process.execPath, env?: NodeJS.ProcessEnv): AgentProcess {
+    return new AgentProcess(spawn(node, [ensureBundle(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env }));
   }
 
   private onStdout(chunk: string): void {
@@ -239,6 +239,18 @@ export class AgentProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+/**
+ * Node 24 (dgram reusePort, for several workers), installed from the npm registry into .cache/node24
+ * by `npm test`'s pretest (scripts/node24.js).
+ */
+export function node24(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { node24Path } = require(path.join(ROOT, 'scripts', 'node24.js'));
+  const bin = node24Path() as string | null;
+  if (bin === null) throw new Error('node 24 is not installed: run `node scripts/node24.js` (npm test does it in pretest)');
+  return bin;
 }
 
 export function sleep(ms: number): Promise<void> {

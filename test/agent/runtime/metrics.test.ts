@@ -28,6 +28,7 @@ function snapshot(over: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
     selfProbe: {
       results: { ok: 11, timeout: 1, mismatch: 2 }, lastSuccessAgeSeconds: 1.5, consecutiveFailures: 0, traffic: probeTraffic,
     },
+    workers: { configured: 2, running: 1, restarts: 3, packetsIn: [6, 4], sharedBlockedFlows: 8, sharedBlockEvictions: 1 },
     ...over,
   };
 }
@@ -99,6 +100,18 @@ describe('renderMetrics', () => {
     expect(never).toContain('\ngwlb_agent_self_probe_last_success_age_seconds +Inf\n');
     expect(never).toContain('\ngwlb_agent_self_probe_consecutive_failures 2\n');
     expect(renderMetrics(snapshot({ selfProbe: undefined }))).not.toContain('self_probe');
+  });
+
+  test('reports the workers: configured, running, restarts, packets per worker and the shared blocks', () => {
+    const text = renderMetrics(snapshot());
+    expect(text).toContain('\ngwlb_agent_workers 2\n');
+    expect(text).toContain('\ngwlb_agent_workers_running 1\n');
+    expect(text).toContain('\ngwlb_agent_worker_restarts_total 3\n');
+    expect(text).toContain('\ngwlb_agent_worker_packets_received_total{worker="0"} 6\n');
+    expect(text).toContain('\ngwlb_agent_worker_packets_received_total{worker="1"} 4\n');
+    expect(text).toContain('\ngwlb_agent_shared_blocked_flows 8\n');
+    expect(text).toContain('\ngwlb_agent_shared_block_evictions_total 1\n');
+    expect(renderMetrics(snapshot({ workers: undefined }))).not.toContain('worker');
   });
 
   test('escapes label values', () => {
