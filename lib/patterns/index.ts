@@ -15,3 +15,4 @@ export * from './inspection-vpc';
 export * from './inspection-vpc-layout';
 export * from './web-server-fleet';
 export * from './web-server-user-data';
+export * from './centralized';
