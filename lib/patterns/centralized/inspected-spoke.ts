@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { validateIpv4Cidr } from '../../gwlb/validation';
 import { TransitGatewayVpcAttachment } from '../../tgw';
 import { CidrRelation, cidrRelation } from '../../validation/cidr';
+import { dropRedundantProviderDependency } from '../cfn-fixes';
 import { fail } from '../validation';
 import type { CentralizedInspection } from './centralized-inspection';
 import { EastWestTraffic } from './centralized-options';
@@ -161,7 +162,7 @@ export class InspectedSpoke extends Construct {
     }
     const cidr = props.cidr ?? '10.0.0.0/16';
     validateIpv4Cidr(this, 'cidr', cidr);
-    return new ec2.Vpc(this, 'Vpc', {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(cidr),
       maxAzs: props.maxAzs ?? 2,
       natGateways: 0,
@@ -171,6 +172,8 @@ export class InspectedSpoke extends Construct {
       ],
       flowLogs: { FlowLog: { trafficType: ec2.FlowLogTrafficType.ALL } },
     });
+    dropRedundantProviderDependency(vpc);
+    return vpc;
   }
 
   private select(prop: string, selection: ec2.SubnetSelection): ec2.ISubnet[] {
@@ -187,8 +190,8 @@ export class InspectedSpoke extends Construct {
       ...hub.spokes.flatMap((s) => s.cidrs.map((c): [string, string] => [c, `spoke ${s.node.path}`]))];
     for (const cidr of this.cidrs) {
       for (const [other, what] of others) {
-        const relation = cidrRelation(cidr, other);
-        if (relation !== CidrRelation.OTHER && relation !== CidrRelation.UNKNOWN) {
+        const overlapping = [cidrRelation(cidr, other), cidrRelation(other, cidr)].some((r) => r === CidrRelation.EQUAL || r === CidrRelation.CONTAINS);
+        if (overlapping) {
           fail(this, `cidrs: ${cidr} overlaps ${other} of ${what}; the Transit Gateway cannot route overlapping CIDR blocks`);
         }
       }
