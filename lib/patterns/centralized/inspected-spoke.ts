@@ -95,6 +95,9 @@ export class InspectedSpoke extends Construct {
   constructor(scope: Construct, id: string, props: InspectedSpokeProps) {
     super(scope, id);
     const hub = props.hub;
+    const planned = props.cidrs ?? (props.vpc ? undefined : [props.cidr ?? '10.0.0.0/16']);
+    planned?.forEach((c, i) => validateIpv4Cidr(this, props.cidrs ? `cidrs[${i}]` : 'cidr', c));
+    this.checkOverlaps(hub, planned ?? []);
     this.vpc = this.resolveVpc(props);
     this.routedSubnets = this.select('subnets', props.subnets ?? { subnets: [...this.vpc.privateSubnets, ...this.vpc.isolatedSubnets] });
     if (this.routedSubnets.length === 0) {
@@ -102,9 +105,10 @@ export class InspectedSpoke extends Construct {
     }
     const attachmentSubnets = props.attachmentSubnets ? this.select('attachmentSubnets', props.attachmentSubnets)
       : props.vpc ? firstPerZone(this.routedSubnets) : this.select('attachmentSubnets', { subnetGroupName: SPOKE_ATTACHMENT_GROUP });
-    this.cidrs = props.cidrs ?? [vpcPrimaryCidr(this.vpc)];
-    this.cidrs.forEach((c, i) => validateIpv4Cidr(this, `cidrs[${i}]`, c));
-    this.checkOverlaps(hub);
+    this.cidrs = planned ?? [vpcPrimaryCidr(this.vpc)];
+    if (planned === undefined) {
+      this.checkOverlaps(hub, this.cidrs);
+    }
 
     this.attachment = new TransitGatewayVpcAttachment(this, 'Attachment', {
       transitGateway: hub.transitGateway, vpc: this.vpc, subnets: attachmentSubnets,
@@ -161,7 +165,6 @@ export class InspectedSpoke extends Construct {
       return props.vpc;
     }
     const cidr = props.cidr ?? '10.0.0.0/16';
-    validateIpv4Cidr(this, 'cidr', cidr);
     const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(cidr),
       maxAzs: props.maxAzs ?? 2,
@@ -185,10 +188,10 @@ export class InspectedSpoke extends Construct {
   }
 
   /** Spoke CIDR blocks must not overlap the inspection VPC or another spoke (known blocks only). */
-  private checkOverlaps(hub: CentralizedInspection): void {
+  private checkOverlaps(hub: CentralizedInspection, cidrs: readonly string[]): void {
     const others: Array<[string, string]> = [[(hub.vpc.node.defaultChild as ec2.CfnVPC).cidrBlock ?? '', 'the inspection VPC'],
       ...hub.spokes.flatMap((s) => s.cidrs.map((c): [string, string] => [c, `spoke ${s.node.path}`]))];
-    for (const cidr of this.cidrs) {
+    for (const cidr of cidrs) {
       for (const [other, what] of others) {
         const overlapping = [cidrRelation(cidr, other), cidrRelation(other, cidr)].some((r) => r === CidrRelation.EQUAL || r === CidrRelation.CONTAINS);
         if (overlapping) {
