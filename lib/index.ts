@@ -1,3 +1,4 @@
 export * from './gwlb';
 export * from './patterns';
+export * from './tgw';
 export * from './validation';

@@ -16,3 +16,4 @@ export * from './inspection-vpc-layout';
 export * from './uninspected-egress';
 export * from './web-server-fleet';
 export * from './web-server-user-data';
+export * from './centralized';

@@ -19,6 +19,14 @@ export enum RuleId {
   AZ_APPLIANCE_COVERAGE = 'GWLB-R4-AZ-APPLIANCE-COVERAGE',
   /** Application targets of an inspected load balancer sit in subnets without a route to an IGW. */
   APP_TARGETS_PRIVATE = 'GWLB-R5-APP-TARGETS-PRIVATE',
+  /** The Transit Gateway attachment of an inspection VPC has appliance mode on. */
+  TGW_APPLIANCE_MODE = 'GWLB-T1-APPLIANCE-MODE',
+  /** Per AZ of the inspection attachment: attachment subnet -> endpoint -> (NAT) -> back, all in that AZ. */
+  TGW_AZ_SYMMETRY = 'GWLB-T2-AZ-SYMMETRY',
+  /** No subnet of a spoke VPC has a route that leaves the VPC without the inspection Transit Gateway. */
+  TGW_SPOKE_ROUTE_BYPASS = 'GWLB-T3-SPOKE-ROUTE-BYPASS',
+  /** No Transit Gateway association, propagation or route lets a spoke reach another spoke without the inspection attachment. */
+  TGW_TABLE_BYPASS = 'GWLB-T4-TGW-TABLE-BYPASS',
 }
 
 /** Warning ids: a rule could not be evaluated because a value is unknown at synth time. */
@@ -28,6 +36,8 @@ export enum UnresolvedRuleId {
   R3 = 'GWLB-R3-UNRESOLVED',
   R4 = 'GWLB-R4-UNRESOLVED',
   R5 = 'GWLB-R5-UNRESOLVED',
+  /** A centralized-inspection (Transit Gateway) rule could not be evaluated. */
+  T = 'GWLB-T-UNRESOLVED',
 }
 
 /** Ids of findings about the input itself rather than the packet path. */

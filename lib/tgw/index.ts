@@ -1,0 +1,3 @@
+export * from './transit-gateway';
+export * from './transit-gateway-route-table';
+export * from './transit-gateway-vpc-attachment';
