@@ -113,6 +113,7 @@ export class InspectionRouting extends Construct {
         + '(an imported VPC, or an ec2.Vpc without public subnets); pass internetGatewayId (igw-...)');
     }
     this.internetGatewayId = internetGatewayId;
+    validateSeparateTables(this, endpointSubnets, protectedSubnets);
     this.ipAddressType = props.ipAddressType ?? GatewayLoadBalancerIpAddressType.IPV4;
     const dualStack = this.ipAddressType === GatewayLoadBalancerIpAddressType.DUAL_STACK;
     const established = new DependencyGroup();
@@ -235,4 +236,24 @@ function selectSubnets(scope: Construct, vpc: ec2.IVpc, prop: string, selection:
     fail(scope, `${prop} selected no subnets`);
   }
   return subnets;
+}
+
+/**
+ * A protected subnet must not be an endpoint subnet, nor share its route table: its default route
+ * is pointed at the endpoint, and the endpoint subnet's own default route must stay the internet
+ * gateway (else the inspected traffic loops back into the endpoint).
+ */
+function validateSeparateTables(scope: Construct, endpointSubnets: ec2.ISubnet[], protectedSubnets: ec2.ISubnet[]): void {
+  for (const subnet of protectedSubnets) {
+    const table = subnet.routeTable?.routeTableId;
+    const clash = endpointSubnets.find((e) => e === subnet || (table !== undefined && e.routeTable?.routeTableId === table));
+    if (clash !== undefined) {
+      fail(scope, clash === subnet
+        ? `protectedSubnets includes endpoint subnet ${subnet.node.path}: the endpoints' subnets send inspected traffic to the `
+          + 'internet gateway and cannot also be routed through the endpoints; use separate subnets'
+        : `protected subnet ${subnet.node.path} shares its route table with endpoint subnet ${clash.node.path}: its default route `
+          + 'is pointed at the endpoint, which would loop the endpoint subnet\'s inspected traffic back into the endpoint; '
+          + 'give the protected subnets their own route tables');
+    }
+  }
 }
