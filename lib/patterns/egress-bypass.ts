@@ -170,6 +170,23 @@ function checkNatGateway(
   natGatewayId: string, add: (f: EgressFinding) => void,
 ): void {
   const nat = tree.natGateways.find((n) => n.ref === natGatewayId);
+  if (nat !== undefined && (nat.availabilityMode?.toLowerCase() === 'regional' || (nat.subnetId === undefined && nat.vpcId !== undefined))) {
+    add({
+      bypass: true,
+      message: `${where}: ${what} goes to regional NAT gateway ${nat.node.path}, which has no subnet whose route table could send `
+        + 'its traffic through the endpoint of the zone, so the egress reaches the internet gateway uninspected; use zonal NAT '
+        + `gateways in the protected subnets (ec2.NatProvider.gateway() with natGatewaySubnets), ${OPT_OUT}`,
+    });
+    return;
+  }
+  if (nat !== undefined && nat.connectivityType?.toLowerCase() === 'private') {
+    add({
+      bypass: false,
+      message: `${where}: ${what} goes to private NAT gateway ${nat.node.path}, which forwards to whatever its subnet routes to `
+        + '(a transit gateway, a virtual private gateway): make sure that path is inspected',
+    });
+    return;
+  }
   const natSubnet = nat === undefined ? undefined : tree.subnets.find((s) => s.subnetId === nat.subnetId);
   if (nat === undefined || natSubnet === undefined) {
     const which = nat === undefined ? `NAT gateway ${describeId(scope, natGatewayId)} is not defined in this app`

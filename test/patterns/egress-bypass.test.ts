@@ -93,6 +93,17 @@ describe('egress that skips inspection fails synthesis', () => {
     expect(synth(stack)).toThrow(/route Default\/Own\/ApplicationSubnet2\/Updates \(IPv4 203\.0\.113\.0\/24\) goes straight to internet gateway/);
   });
 
+  test('fails a regional NAT gateway (no subnet whose table could cross an endpoint)', () => {
+    const stack = new Stack();
+    const vpc = userVpc(stack, { natGateways: 0 });
+    const nat = new ec2.CfnNatGateway(stack, 'RegionalNat', { availabilityMode: 'regional', vpcId: vpc.vpcId });
+    vpc.privateSubnets.forEach((s, i) => new ec2.CfnRoute(stack, `ToRegionalNat${i}`, {
+      routeTableId: s.routeTable.routeTableId, destinationCidrBlock: '0.0.0.0/0', natGatewayId: nat.ref,
+    }));
+    application(stack, { existingVpc: vpc });
+    expect(synth(stack)).toThrow(/egress subnet Default\/Own\/ApplicationSubnet1 .*route Default\/ToRegionalNat0 \(IPv4 0\.0\.0\.0\/0\) goes to regional NAT gateway Default\/RegionalNat/);
+  });
+
   test('UninspectedEgress.allow turns each bypass into a warning that names it', () => {
     const stack = new Stack();
     application(stack, { existingVpc: userVpc(stack), uninspectedEgress: UninspectedEgress.allow('patch downloads are not inspected') });
