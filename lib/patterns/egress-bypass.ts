@@ -1,3 +1,11 @@
+/**
+ * The egress-bypass check (internal API): given the subnets whose instances must be inspected, the
+ * Gateway Load Balancer endpoints (one per zone) and the subnets whose replies the internet
+ * gateway's edge route table sends back through them, it follows every route of the construct
+ * tree and reports each internet path (IPv4 and IPv6) that does not cross the endpoint of the
+ * subnet's own zone both ways. `InspectionRouting` uses it; other patterns (such as a transit
+ * gateway design) can call `findEgressBypasses` or `addEgressBypassValidation` with their own inputs.
+ */
 import { Annotations, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IConstruct } from 'constructs';

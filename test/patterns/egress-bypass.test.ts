@@ -3,7 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { GatewayLoadBalancerEndpointService } from '../../lib/gwlb';
 import {
-  GwlbInspection, InspectedApplication, InspectedApplicationOptions, InspectionRouting, UninspectedEgress,
+  ApplicationEgress, ApplicationIpProtocol, GwlbInspection, GwlbInspectionProps, InspectedApplication, InspectedApplicationOptions,
+  InspectionRouting, UninspectedEgress,
 } from '../../lib/patterns';
 
 const SERVICE_NAME = 'com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0';
@@ -226,6 +227,17 @@ describe('a default GwlbInspection', () => {
     expect(a.findInfo('*', Match.anyValue())).toEqual([]);
     expect(a.findWarning('*', Match.anyValue())).toEqual([]);
     expect(a.findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  test.each<[string, GwlbInspectionProps]>([
+    ['dual stack', { inspectedApplicationProps: { ipProtocol: ApplicationIpProtocol.DUAL_STACK } }],
+    ['no NAT gateways', { inspectedApplicationProps: { egress: ApplicationEgress.NONE } }],
+    ['isolated inspection VPC', { inspectionVpcProps: { natGateways: 0 } }],
+  ])('%s: no annotation either', (_, props) => {
+    const stack = new Stack(new App(), 'Stack');
+    new GwlbInspection(stack, 'Gwlb', props);
+    Template.fromStack(stack);
+    expect(allAnnotations(stack)).toEqual([]);
   });
 
   test('three zones in an explicit environment: still no annotation (one appliance per zone)', () => {
