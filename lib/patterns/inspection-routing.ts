@@ -1,3 +1,4 @@
+import { Annotations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
 import {
@@ -156,6 +157,9 @@ export class InspectionRouting extends Construct {
         endpoint,
         replaceExistingRoute: true,
       });
+      if (!(subnet instanceof ec2.Subnet)) {
+        this.warnImportedTable(subnet, back, dualStack);
+      }
       this.edgeRoutes.push(edge);
       this.protectedSubnetRoutes.push(back);
       established.add(edge, back);
@@ -193,6 +197,22 @@ export class InspectionRouting extends Construct {
         + 'every protected zone needs its own endpoint');
     }
     return endpoint;
+  }
+
+  /**
+   * The default route added to an imported protected subnet's table cannot see what is already
+   * there: an existing default route (a public subnet's route to the internet gateway) makes the
+   * deployment fail, and other subnets sharing the table would be sent to this zone's endpoint.
+   */
+  private warnImportedTable(subnet: ec2.ISubnet, route: ec2.CfnRoute, dualStack: boolean): void {
+    const table = subnet.routeTable?.routeTableId;
+    Annotations.of(this).addWarningV2('cdk-gwlb-inspection:importedProtectedRouteTable',
+      `protected subnet ${subnet.node.path} is imported: route ${route.node.path} adds 0.0.0.0/0 -> endpoint to its route table `
+      + `${table ?? '(unknown)'}, whose existing routes are not visible at synth time. Remove an existing 0.0.0.0/0 `
+      + `${dualStack ? 'and ::/0 ' : ''}route from that table before deploying (CloudFormation fails with "already exists"), `
+      + 'make sure no other subnet shares the table (its traffic would go to this endpoint too), and '
+      + (dualStack ? '' : 'that the table has no ::/0 route to the internet gateway (uninspected IPv6); ')
+      + 'then acknowledge this warning');
   }
 
   /**

@@ -141,6 +141,11 @@ describe('egress that skips inspection fails synthesis', () => {
       expect.stringMatching(/egress subnet Default\/Imported\/ApplicationSubnet1 \(eu-west-1a\): the routes already in its route table rtb-0a000000000000001 are not visible at synth time.*to a NAT gateway in an inspected subnet/),
       expect.stringMatching(/egress subnet Default\/Imported\/ApplicationSubnet2 \(eu-west-1b\): the routes already in its route table rtb-0a000000000000002/),
     ]);
+    const tables = Annotations.fromStack(stack).findWarning('/Default/App/Routing', Match.stringLikeRegexp('protected subnet .* is imported'));
+    expect(tables.map((w) => w.entry.data)).toEqual([
+      expect.stringMatching(/protected subnet Default\/Imported\/LoadBalancerSubnet3 is imported: route Default\/App\/Routing\/ProtectedSubnetRoute1 adds 0\.0\.0\.0\/0 -> endpoint to its route table rtb-0b000000000000001.*Remove an existing 0\.0\.0\.0\/0 route/),
+      expect.stringMatching(/protected subnet Default\/Imported\/LoadBalancerSubnet4 is imported: .*rtb-0b000000000000002/),
+    ]);
   });
 
   test('fails an imported route table whose default route a user sends to the internet gateway', () => {
