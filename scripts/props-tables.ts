@@ -13,6 +13,8 @@ export const DOCUMENTED_INTERFACES = [
   'InspectedApplicationOptions',
   'InspectedApplicationProps',
   'AgentApplianceOptions',
+  'CustomApplianceOptions',
+  'InspectionRoutingProps',
   'GatewayLoadBalancerProps',
   'GeneveTargetGroupProps',
   'GeneveHealthCheck',

@@ -1,11 +1,13 @@
-import { Annotations, IResource, Resource, Token } from 'aws-cdk-lib';
+import { Annotations, IResource, Resource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { GatewayLoadBalancerIpAddressType } from './gateway-load-balancer';
 import {
   GatewayLoadBalancerEndpointService, IGatewayLoadBalancerEndpointService,
 } from './gateway-load-balancer-endpoint-service';
-import { describeService, fail, isConcrete, subnetAvailabilityZone, subnetHasIpv6, validateSubnetInVpc } from './validation';
+import {
+  describeAvailabilityZone, describeService, fail, sameAvailabilityZone, subnetAvailabilityZone, subnetHasIpv6, validateSubnetInVpc,
+} from './validation';
 
 /** A Gateway Load Balancer endpoint. */
 export interface IGatewayLoadBalancerEndpoint extends IResource {
@@ -76,7 +78,7 @@ export class GatewayLoadBalancerEndpoint extends Resource implements IGatewayLoa
     if (props.service instanceof GatewayLoadBalancerEndpointService) {
       // Request the endpoint only once its principals are allowed (also covers principals added later).
       resource.node.addDependency(props.service.principalsAllowed);
-      this.warnIfZoneNotServed(props.service);
+      this.validateZoneServed(props.service);
     }
   }
 
@@ -125,16 +127,31 @@ export class GatewayLoadBalancerEndpoint extends Resource implements IGatewayLoa
     }
   }
 
-  private warnIfZoneNotServed(service: GatewayLoadBalancerEndpointService): void {
+  /**
+   * An endpoint can only be created in a zone where the service's Gateway Load Balancer has a
+   * subnet. With the zones known (names, or the zone tokens of environment-agnostic stacks) and
+   * both sides in the same account, that is an error; across accounts zone names differ (only
+   * zone ids match), so it is a warning.
+   */
+  private validateZoneServed(service: GatewayLoadBalancerEndpointService): void {
     const az = this.knownAvailabilityZone;
     const served = service.availabilityZones;
-    if (!isConcrete(az) || served.length === 0 || served.some((z) => Token.isUnresolved(z))) {
+    if (az === undefined || served.length === 0) {
       return;
     }
-    if (!served.includes(az)) {
-      Annotations.of(this).addWarningV2('cdk-gwlb-inspection:endpointZoneNotServed',
-        `the endpoint is in ${az} but the service's Gateway Load Balancers are only in ${served.join(', ')}: `
-        + 'the endpoint cannot be created there (availability zone names are per account; ignore this across accounts)');
+    const matches = served.map((zone) => sameAvailabilityZone(this, az, zone));
+    if (matches.some((m) => m !== false)) {
+      return;
     }
+    const zones = served.map((zone) => describeAvailabilityZone(this, zone)).join(', ');
+    const message = `the endpoint is in ${describeAvailabilityZone(this, az)} but the service's Gateway Load Balancers `
+      + `(${service.gatewayLoadBalancers.map((lb) => lb.node.path).join(', ')}) are only in ${zones}: the endpoint cannot be `
+      + 'created there; give the Gateway Load Balancer a subnet in that zone, or put the endpoint in a served zone';
+    const accounts = [Stack.of(this).account, Stack.of(service).account];
+    if (accounts[0] === accounts[1]) {
+      fail(this, message);
+    }
+    Annotations.of(this).addWarningV2('cdk-gwlb-inspection:endpointZoneNotServed', `${message} (the service is in another `
+      + 'account, whose zone names may map to other zones: compare zone ids, and acknowledge this warning when they match)');
   }
 }

@@ -27,6 +27,15 @@ export interface GatewayLoadBalancerListenerProps {
    * else the AWS default (350 seconds)
    */
   readonly tcpIdleTimeout?: Duration;
+
+  /**
+   * Send a TCP reset (RST) to the sender when a TCP flow's idle timeout expires, or when a
+   * non-SYN TCP packet arrives for a flow the load balancer no longer tracks (listener attribute
+   * `send_tcp_reset.on_idle_timeout.enabled`). TCP flows only; needs 5-tuple stickiness.
+   *
+   * @default - not written (AWS default: false)
+   */
+  readonly tcpResetOnIdleTimeout?: boolean;
 }
 
 /** Properties of a {@link GatewayLoadBalancerListener} created directly. */
@@ -53,21 +62,33 @@ export class GatewayLoadBalancerListener extends Resource implements IGatewayLoa
   public readonly defaultTargetGroup: IGeneveTargetGroup;
   /** The TCP idle timeout written to the listener, if any. */
   public readonly tcpIdleTimeout?: Duration;
+  /** Whether a TCP reset is sent on idle timeout (when set). */
+  public readonly tcpResetOnIdleTimeout?: boolean;
 
   constructor(scope: Construct, id: string, props: GatewayLoadBalancerListenerConstructProps) {
     super(scope, id);
     this.loadBalancer = props.loadBalancer;
     this.defaultTargetGroup = props.defaultTargetGroup;
     this.tcpIdleTimeout = this.resolveIdleTimeout(props);
+    this.tcpResetOnIdleTimeout = props.tcpResetOnIdleTimeout;
     validateSameVpc(this, props);
+    const group = props.defaultTargetGroup instanceof GeneveTargetGroup ? props.defaultTargetGroup : undefined;
+    if (props.tcpResetOnIdleTimeout === true && group !== undefined && group.stickiness !== FlowStickiness.FIVE_TUPLE) {
+      fail(this, 'tcpResetOnIdleTimeout needs 5-tuple flow stickiness (FlowStickiness.FIVE_TUPLE), but the target group '
+        + `uses stickiness ${group.stickiness}: AWS sends TCP resets only for 5-tuple flows`);
+    }
 
+    const attributes: elbv2.CfnListener.ListenerAttributeProperty[] = [];
+    if (this.tcpIdleTimeout !== undefined) {
+      attributes.push({ key: 'tcp.idle_timeout.seconds', value: String(this.tcpIdleTimeout.toSeconds()) });
+    }
+    if (props.tcpResetOnIdleTimeout !== undefined) {
+      attributes.push({ key: 'send_tcp_reset.on_idle_timeout.enabled', value: String(props.tcpResetOnIdleTimeout) });
+    }
     const resource = new elbv2.CfnListener(this, 'Resource', {
       loadBalancerArn: props.loadBalancer.loadBalancerArn,
       defaultActions: [{ type: 'forward', targetGroupArn: props.defaultTargetGroup.targetGroupArn }],
-      listenerAttributes: this.tcpIdleTimeout === undefined ? undefined : [{
-        key: 'tcp.idle_timeout.seconds',
-        value: String(this.tcpIdleTimeout.toSeconds()),
-      }],
+      listenerAttributes: attributes.length > 0 ? attributes : undefined,
     });
     this.listenerArn = resource.ref;
 

@@ -105,6 +105,15 @@ export interface GatewayLoadBalancerProps {
    * @default GatewayLoadBalancerIpAddressType.IPV4 (the property is not written)
    */
   readonly ipAddressType?: GatewayLoadBalancerIpAddressType;
+
+  /**
+   * Capacity reservation: the minimum capacity, in capacity units, that AWS keeps provisioned
+   * for the load balancer (`MinimumLoadBalancerCapacity.CapacityUnits`), for traffic that
+   * arrives faster than it scales. A positive integer; reserved capacity is billed.
+   *
+   * @default - no reservation (the property is not written)
+   */
+  readonly minimumCapacityUnits?: number;
 }
 
 const ARN_PATTERN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/gwy\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
@@ -146,6 +155,8 @@ export class GatewayLoadBalancer extends Resource implements IGatewayLoadBalance
   public readonly crossZoneEnabled: boolean;
   public readonly deletionProtection: boolean;
   public readonly ipAddressType: GatewayLoadBalancerIpAddressType;
+  /** The reserved minimum capacity in capacity units, if any. */
+  public readonly minimumCapacityUnits?: number;
 
   private readonly resource: elbv2.CfnLoadBalancer;
 
@@ -166,11 +177,18 @@ export class GatewayLoadBalancer extends Resource implements IGatewayLoadBalance
       validateDualStackSubnets(this, selected.subnets);
     }
 
+    const units = props.minimumCapacityUnits;
+    if (units !== undefined && !Token.isUnresolved(units) && (!Number.isInteger(units) || units < 1)) {
+      fail(this, `minimumCapacityUnits must be a positive integer (capacity units to reserve), got ${units}`);
+    }
+    this.minimumCapacityUnits = props.minimumCapacityUnits;
+
     this.resource = new elbv2.CfnLoadBalancer(this, 'Resource', {
       type: 'gateway',
       name: this.physicalName,
       subnets: selected.subnetIds,
       ipAddressType: props.ipAddressType,
+      minimumLoadBalancerCapacity: props.minimumCapacityUnits === undefined ? undefined : { capacityUnits: props.minimumCapacityUnits },
       loadBalancerAttributes: [
         { key: 'load_balancing.cross_zone.enabled', value: String(this.crossZoneEnabled) },
         { key: 'deletion_protection.enabled', value: String(this.deletionProtection) },
@@ -181,6 +199,20 @@ export class GatewayLoadBalancer extends Resource implements IGatewayLoadBalance
     this.loadBalancerArn = this.resource.ref;
     this.loadBalancerName = this.resource.attrLoadBalancerName;
     this.loadBalancerFullName = this.resource.attrLoadBalancerFullName;
+    this.node.addValidation({ validate: () => this.findNetworkLoadBalancerServices() });
+  }
+
+  /**
+   * `ec2.VpcEndpointService` writes every load balancer into `NetworkLoadBalancerArns`, which EC2
+   * rejects for a Gateway Load Balancer at deploy time: find such services anywhere in the app.
+   */
+  private findNetworkLoadBalancerServices(): string[] {
+    return this.node.root.node.findAll()
+      .filter((c): c is ec2.CfnVPCEndpointService => c instanceof ec2.CfnVPCEndpointService)
+      .filter((svc) => Array.isArray(svc.networkLoadBalancerArns) && svc.networkLoadBalancerArns.includes(this.loadBalancerArn))
+      .map((svc) => `endpoint service ${svc.node.path} lists this Gateway Load Balancer in NetworkLoadBalancerArns, `
+        + 'which EC2 rejects (ec2.VpcEndpointService only knows Network Load Balancers): use '
+        + 'GatewayLoadBalancerEndpointService, which writes GatewayLoadBalancerArns');
   }
 
   /** Add a listener; Gateway Load Balancer listeners have no port or protocol. */

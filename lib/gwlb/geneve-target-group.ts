@@ -104,6 +104,25 @@ export interface GeneveTargetGroupProps {
   readonly tcpIdleTimeout?: Duration;
 
   /**
+   * Send a TCP reset (RST) to both ends of each TCP flow of a target once it is unhealthy
+   * (target group attribute `send_tcp_reset.on_unhealthy.enabled`), so clients reconnect at once
+   * instead of waiting for a timeout. TCP flows only; needs 5-tuple stickiness; has no effect
+   * while `targetFailover` is `REBALANCE` (rebalancing takes precedence).
+   *
+   * @default - not written (AWS default: false)
+   */
+  readonly tcpResetOnUnhealthy?: boolean;
+
+  /**
+   * Send a TCP reset (RST) for each TCP flow of a target once its deregistration delay is over
+   * (target group attribute `send_tcp_reset.on_deregistration.enabled`). TCP flows only; needs
+   * 5-tuple stickiness; has no effect while `targetFailover` is `REBALANCE`.
+   *
+   * @default - not written (AWS default: false)
+   */
+  readonly tcpResetOnDeregistration?: boolean;
+
+  /**
    * Targets to register.
    *
    * @default - none; add them with `addTarget()`
@@ -149,6 +168,10 @@ export class GeneveTargetGroup extends Resource implements IGeneveTargetGroup {
   public readonly targetFailover: TargetFailover;
   /** The TCP idle timeout a listener forwarding to this group writes, if any. */
   public readonly tcpIdleTimeout?: Duration;
+  /** Whether TCP resets are sent for the flows of unhealthy targets (when set). */
+  public readonly tcpResetOnUnhealthy?: boolean;
+  /** Whether TCP resets are sent for the flows of deregistered targets (when set). */
+  public readonly tcpResetOnDeregistration?: boolean;
 
   private readonly fixedTargetType?: elbv2.TargetType;
   private readonly targetDescriptions: GeneveTargetDescription[] = [];
@@ -173,6 +196,9 @@ export class GeneveTargetGroup extends Resource implements IGeneveTargetGroup {
       fail(this, 'tcpIdleTimeout is only supported with 5-tuple flow stickiness (FlowStickiness.FIVE_TUPLE), '
         + `got stickiness ${this.stickiness}`);
     }
+    this.tcpResetOnUnhealthy = props.tcpResetOnUnhealthy;
+    this.tcpResetOnDeregistration = props.tcpResetOnDeregistration;
+    validateTcpReset(this, this.stickiness, this.targetFailover, props);
 
     const resource = new elbv2.CfnTargetGroup(this, 'Resource', {
       name: this.physicalName,
@@ -253,7 +279,36 @@ function renderAttributes(props: GeneveTargetGroupProps): elbv2.CfnTargetGroup.T
     attrs.push({ key: 'target_failover.on_deregistration', value: props.targetFailover });
     attrs.push({ key: 'target_failover.on_unhealthy', value: props.targetFailover });
   }
+  if (props.tcpResetOnUnhealthy !== undefined) {
+    attrs.push({ key: 'send_tcp_reset.on_unhealthy.enabled', value: String(props.tcpResetOnUnhealthy) });
+  }
+  if (props.tcpResetOnDeregistration !== undefined) {
+    attrs.push({ key: 'send_tcp_reset.on_deregistration.enabled', value: String(props.tcpResetOnDeregistration) });
+  }
   return attrs.length > 0 ? attrs : undefined;
+}
+
+/**
+ * TCP resets need 5-tuple stickiness (an error otherwise); with target failover `REBALANCE` the
+ * flows are moved instead of reset, so an enabled reset does nothing (a warning).
+ */
+function validateTcpReset(
+  scope: Construct, stickiness: FlowStickiness, failover: TargetFailover, props: GeneveTargetGroupProps,
+): void {
+  const enabled = [['tcpResetOnUnhealthy', props.tcpResetOnUnhealthy], ['tcpResetOnDeregistration', props.tcpResetOnDeregistration]]
+    .filter(([, value]) => value === true).map(([name]) => name as string);
+  if (enabled.length === 0) {
+    return;
+  }
+  if (stickiness !== FlowStickiness.FIVE_TUPLE) {
+    fail(scope, `${enabled.join(' and ')} need 5-tuple flow stickiness (FlowStickiness.FIVE_TUPLE), got stickiness ${stickiness}: `
+      + 'AWS sends TCP resets only for 5-tuple flows');
+  }
+  if (failover === TargetFailover.REBALANCE) {
+    Annotations.of(scope).addWarningV2('cdk-gwlb-inspection:tcpResetWithRebalance',
+      `${enabled.join(' and ')} ${enabled.length > 1 ? 'have' : 'has'} no effect with targetFailover REBALANCE: rebalancing takes `
+      + 'precedence and moves the flows to healthy targets instead of resetting them; use TargetFailover.NO_REBALANCE to reset them');
+  }
 }
 
 function validateName(scope: Construct, name: string | undefined): void {

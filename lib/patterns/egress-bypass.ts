@@ -1,3 +1,11 @@
+/**
+ * The egress-bypass check (internal API): given the subnets whose instances must be inspected, the
+ * Gateway Load Balancer endpoints (one per zone) and the subnets whose replies the internet
+ * gateway's edge route table sends back through them, it follows every route of the construct
+ * tree and reports each internet path (IPv4 and IPv6) that does not cross the endpoint of the
+ * subnet's own zone both ways. `InspectionRouting` uses it; other patterns (such as a transit
+ * gateway design) can call `findEgressBypasses` or `addEgressBypassValidation` with their own inputs.
+ */
 import { Annotations, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IConstruct } from 'constructs';
@@ -170,6 +178,23 @@ function checkNatGateway(
   natGatewayId: string, add: (f: EgressFinding) => void,
 ): void {
   const nat = tree.natGateways.find((n) => n.ref === natGatewayId);
+  if (nat !== undefined && (nat.availabilityMode?.toLowerCase() === 'regional' || (nat.subnetId === undefined && nat.vpcId !== undefined))) {
+    add({
+      bypass: true,
+      message: `${where}: ${what} goes to regional NAT gateway ${nat.node.path}, which has no subnet whose route table could send `
+        + 'its traffic through the endpoint of the zone, so the egress reaches the internet gateway uninspected; use zonal NAT '
+        + `gateways in the protected subnets (ec2.NatProvider.gateway() with natGatewaySubnets), ${OPT_OUT}`,
+    });
+    return;
+  }
+  if (nat !== undefined && nat.connectivityType?.toLowerCase() === 'private') {
+    add({
+      bypass: false,
+      message: `${where}: ${what} goes to private NAT gateway ${nat.node.path}, which forwards to whatever its subnet routes to `
+        + '(a transit gateway, a virtual private gateway): make sure that path is inspected',
+    });
+    return;
+  }
   const natSubnet = nat === undefined ? undefined : tree.subnets.find((s) => s.subnetId === nat.subnetId);
   if (nat === undefined || natSubnet === undefined) {
     const which = nat === undefined ? `NAT gateway ${describeId(scope, natGatewayId)} is not defined in this app`

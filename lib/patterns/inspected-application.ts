@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -19,6 +19,7 @@ import { InspectionRouting } from './inspection-routing';
 import { UninspectedEgress } from './uninspected-egress';
 import { distinctAvailabilityZones, fail, showAz } from './validation';
 import { WebServerFleet } from './web-server-fleet';
+import { validateWebServerPort } from './web-server-port';
 
 /** Properties of an {@link InspectedApplication}, without the inspection service. */
 export interface InspectedApplicationOptions {
@@ -396,21 +397,4 @@ export class InspectedApplication extends Construct {
     });
     return bucket;
   }
-}
-
-/** The web servers' port and health-check path, validated (the default user data serves port 80 only). */
-function validateWebServerPort(scope: Construct, props: InspectedApplicationOptions): { targetPort: number; healthCheckPath: string } {
-  const targetPort = props.targetPort ?? 80;
-  const healthCheckPath = props.healthCheckPath ?? '/';
-  if (!Token.isUnresolved(targetPort) && (!Number.isInteger(targetPort) || targetPort < 1 || targetPort > 65535)) {
-    fail(scope, `targetPort must be an integer between 1 and 65535, got ${targetPort}`);
-  }
-  if (!Token.isUnresolved(targetPort) && targetPort !== 80 && props.userData === undefined) {
-    fail(scope, `targetPort is ${targetPort} but the default user data serves HTTP on port 80 only: `
-      + 'pass userData that serves the port, or leave targetPort at 80');
-  }
-  if (!Token.isUnresolved(healthCheckPath) && (!healthCheckPath.startsWith('/') || healthCheckPath.length > 1024)) {
-    fail(scope, `healthCheckPath must start with '/' and be at most 1024 characters, got '${healthCheckPath}'`);
-  }
-  return { targetPort, healthCheckPath };
 }

@@ -1,3 +1,4 @@
+import { Annotations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
 import {
@@ -113,6 +114,7 @@ export class InspectionRouting extends Construct {
         + '(an imported VPC, or an ec2.Vpc without public subnets); pass internetGatewayId (igw-...)');
     }
     this.internetGatewayId = internetGatewayId;
+    validateSeparateTables(this, endpointSubnets, protectedSubnets);
     this.ipAddressType = props.ipAddressType ?? GatewayLoadBalancerIpAddressType.IPV4;
     const dualStack = this.ipAddressType === GatewayLoadBalancerIpAddressType.DUAL_STACK;
     const established = new DependencyGroup();
@@ -155,6 +157,9 @@ export class InspectionRouting extends Construct {
         endpoint,
         replaceExistingRoute: true,
       });
+      if (!(subnet instanceof ec2.Subnet)) {
+        this.warnImportedTable(subnet, back, dualStack);
+      }
       this.edgeRoutes.push(edge);
       this.protectedSubnetRoutes.push(back);
       established.add(edge, back);
@@ -192,6 +197,22 @@ export class InspectionRouting extends Construct {
         + 'every protected zone needs its own endpoint');
     }
     return endpoint;
+  }
+
+  /**
+   * The default route added to an imported protected subnet's table cannot see what is already
+   * there: an existing default route (a public subnet's route to the internet gateway) makes the
+   * deployment fail, and other subnets sharing the table would be sent to this zone's endpoint.
+   */
+  private warnImportedTable(subnet: ec2.ISubnet, route: ec2.CfnRoute, dualStack: boolean): void {
+    const table = subnet.routeTable?.routeTableId;
+    Annotations.of(this).addWarningV2('cdk-gwlb-inspection:importedProtectedRouteTable',
+      `protected subnet ${subnet.node.path} is imported: route ${route.node.path} adds 0.0.0.0/0 -> endpoint to its route table `
+      + `${table ?? '(unknown)'}, whose existing routes are not visible at synth time. Remove an existing 0.0.0.0/0 `
+      + `${dualStack ? 'and ::/0 ' : ''}route from that table before deploying (CloudFormation fails with "already exists"), `
+      + 'make sure no other subnet shares the table (its traffic would go to this endpoint too), and '
+      + (dualStack ? '' : 'that the table has no ::/0 route to the internet gateway (uninspected IPv6); ')
+      + 'then acknowledge this warning');
   }
 
   /**
@@ -235,4 +256,24 @@ function selectSubnets(scope: Construct, vpc: ec2.IVpc, prop: string, selection:
     fail(scope, `${prop} selected no subnets`);
   }
   return subnets;
+}
+
+/**
+ * A protected subnet must not be an endpoint subnet, nor share its route table: its default route
+ * is pointed at the endpoint, and the endpoint subnet's own default route must stay the internet
+ * gateway (else the inspected traffic loops back into the endpoint).
+ */
+function validateSeparateTables(scope: Construct, endpointSubnets: ec2.ISubnet[], protectedSubnets: ec2.ISubnet[]): void {
+  for (const subnet of protectedSubnets) {
+    const table = subnet.routeTable?.routeTableId;
+    const clash = endpointSubnets.find((e) => e === subnet || (table !== undefined && e.routeTable?.routeTableId === table));
+    if (clash !== undefined) {
+      fail(scope, clash === subnet
+        ? `protectedSubnets includes endpoint subnet ${subnet.node.path}: the endpoints' subnets send inspected traffic to the `
+          + 'internet gateway and cannot also be routed through the endpoints; use separate subnets'
+        : `protected subnet ${subnet.node.path} shares its route table with endpoint subnet ${clash.node.path}: its default route `
+          + 'is pointed at the endpoint, which would loop the endpoint subnet\'s inspected traffic back into the endpoint; '
+          + 'give the protected subnets their own route tables');
+    }
+  }
 }

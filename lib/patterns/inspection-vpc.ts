@@ -129,6 +129,33 @@ export interface InspectionVpcProps {
   readonly crossZoneEnabled?: boolean;
 
   /**
+   * Reserved minimum capacity of the Gateway Load Balancer, in capacity units.
+   * @default - no reservation
+   */
+  readonly minimumCapacityUnits?: number;
+
+  /**
+   * TCP resets for the flows of unhealthy appliances (`send_tcp_reset.on_unhealthy.enabled`);
+   * 5-tuple stickiness only, no effect with `TargetFailover.REBALANCE`.
+   * @default - not written (AWS default: false)
+   */
+  readonly tcpResetOnUnhealthy?: boolean;
+
+  /**
+   * TCP resets for the flows of deregistered appliances (`send_tcp_reset.on_deregistration.enabled`);
+   * 5-tuple stickiness only, no effect with `TargetFailover.REBALANCE`.
+   * @default - not written (AWS default: false)
+   */
+  readonly tcpResetOnDeregistration?: boolean;
+
+  /**
+   * TCP resets when a TCP flow's idle timeout expires (listener attribute
+   * `send_tcp_reset.on_idle_timeout.enabled`); 5-tuple stickiness only.
+   * @default - not written (AWS default: false)
+   */
+  readonly tcpResetOnIdleTimeout?: boolean;
+
+  /**
    * The IP address type of the Gateway Load Balancer. `DUAL_STACK` lets application endpoints
    * carry IPv6 traffic: a new VPC is then dual-stack (an `existingVpc` needs IPv6 CIDR blocks in
    * the appliance subnets), the load balancer is dual-stack and the endpoint service supports
@@ -203,6 +230,7 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
       vpcSubnets: { subnets: this.applianceSubnets },
       crossZoneEnabled: props.crossZoneEnabled,
       ipAddressType: props.ipAddressType,
+      minimumCapacityUnits: props.minimumCapacityUnits,
     });
     Validations.of(this.gatewayLoadBalancer.node.defaultChild!).acknowledge({
       id: 'AwsSolutions::AwsSolutions-ELB2',
@@ -216,8 +244,13 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
       stickiness: props.stickiness,
       targetFailover: props.targetFailover,
       tcpIdleTimeout: props.tcpIdleTimeout,
+      tcpResetOnUnhealthy: props.tcpResetOnUnhealthy,
+      tcpResetOnDeregistration: props.tcpResetOnDeregistration,
     });
-    this.listener = this.gatewayLoadBalancer.addListener('Listener', { defaultTargetGroup: this.targetGroup });
+    this.listener = this.gatewayLoadBalancer.addListener('Listener', {
+      defaultTargetGroup: this.targetGroup,
+      tcpResetOnIdleTimeout: props.tcpResetOnIdleTimeout,
+    });
 
     this.appliances = new ApplianceFleet(this, 'Appliances', {
       vpc: this.vpc,

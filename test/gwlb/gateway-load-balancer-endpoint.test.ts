@@ -79,15 +79,37 @@ describe('GatewayLoadBalancerEndpoint', () => {
     expect(application.dependencies).toContain(security);
   });
 
-  test("warns when the endpoint's AZ has no load balancer subnet", () => {
+  test("fails an endpoint in a zone where the service's load balancer has no subnet (same account)", () => {
     const stack = newStack();
     const securityVpc = newVpc(stack, 'SecurityVpc');
     const lb = new GatewayLoadBalancer(stack, 'Gwlb', { vpc: securityVpc, vpcSubnets: { availabilityZones: ['dummy1a'] } });
     const service = new GatewayLoadBalancerEndpointService(stack, 'Service', { gatewayLoadBalancers: [lb] });
     const appVpc = newVpc(stack, 'AppVpc', { ipAddresses: ec2.IpAddresses.cidr('10.1.0.0/16') });
-    new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[1] });
-    Annotations.fromStack(stack).hasWarning('/Stack/Endpoint',
-      Match.stringLikeRegexp("the endpoint is in dummy1b but the service's Gateway Load Balancers are only in dummy1a"));
+    expect(() => new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[1] }))
+      .toThrow(/Stack\/Endpoint: the endpoint is in dummy1b but the service's Gateway Load Balancers \(Stack\/Gwlb\) are only in dummy1a: the endpoint cannot be created there/);
+  });
+
+  test('fails an unserved zone in environment-agnostic stacks too (zone tokens compared by index)', () => {
+    const stack = new Stack();
+    const securityVpc = new ec2.Vpc(stack, 'SecurityVpc', { natGateways: 0, subnetConfiguration: [{ name: 'Appliance', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const lb = new GatewayLoadBalancer(stack, 'Gwlb', { vpc: securityVpc, vpcSubnets: { subnets: [securityVpc.isolatedSubnets[0]] } });
+    const service = new GatewayLoadBalancerEndpointService(stack, 'Service', { gatewayLoadBalancers: [lb] });
+    const appVpc = new ec2.Vpc(stack, 'AppVpc', { natGateways: 0, subnetConfiguration: [{ name: 'Endpoint', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new GatewayLoadBalancerEndpoint(stack, 'Served', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[0] });
+    expect(() => new GatewayLoadBalancerEndpoint(stack, 'Endpoint', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[1] }))
+      .toThrow(/the endpoint is in availability zone #2 of the region \(Fn::Select 1 of Fn::GetAZs\) but .* are only in availability zone #1 of the region/);
+  });
+
+  test('only warns about an unserved zone name when the service is in another account', () => {
+    const app = new App();
+    const security = new Stack(app, 'Security', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const application = new Stack(app, 'Application', { env: { account: '222222222222', region: 'eu-west-1' } });
+    const securityVpc = newVpc(security, 'SecurityVpc');
+    const lb = new GatewayLoadBalancer(security, 'Gwlb', { vpc: securityVpc, vpcSubnets: { availabilityZones: [securityVpc.availabilityZones[0]] } });
+    const service = new GatewayLoadBalancerEndpointService(security, 'Service', { gatewayLoadBalancers: [lb] });
+    const appVpc = newVpc(application, 'AppVpc');
+    new GatewayLoadBalancerEndpoint(application, 'Endpoint', { vpc: appVpc, service, subnet: appVpc.isolatedSubnets[1] });
+    Annotations.fromStack(application).hasWarning('/Application/Endpoint', Match.stringLikeRegexp('the service is in another account'));
   });
 
   test('no warning when the AZ is served', () => {

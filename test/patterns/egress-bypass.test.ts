@@ -3,7 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { GatewayLoadBalancerEndpointService } from '../../lib/gwlb';
 import {
-  GwlbInspection, InspectedApplication, InspectedApplicationOptions, InspectionRouting, UninspectedEgress,
+  ApplicationEgress, ApplicationIpProtocol, GwlbInspection, GwlbInspectionProps, InspectedApplication, InspectedApplicationOptions,
+  InspectionRouting, UninspectedEgress,
 } from '../../lib/patterns';
 
 const SERVICE_NAME = 'com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0';
@@ -93,6 +94,17 @@ describe('egress that skips inspection fails synthesis', () => {
     expect(synth(stack)).toThrow(/route Default\/Own\/ApplicationSubnet2\/Updates \(IPv4 203\.0\.113\.0\/24\) goes straight to internet gateway/);
   });
 
+  test('fails a regional NAT gateway (no subnet whose table could cross an endpoint)', () => {
+    const stack = new Stack();
+    const vpc = userVpc(stack, { natGateways: 0 });
+    const nat = new ec2.CfnNatGateway(stack, 'RegionalNat', { availabilityMode: 'regional', vpcId: vpc.vpcId });
+    vpc.privateSubnets.forEach((s, i) => new ec2.CfnRoute(stack, `ToRegionalNat${i}`, {
+      routeTableId: s.routeTable.routeTableId, destinationCidrBlock: '0.0.0.0/0', natGatewayId: nat.ref,
+    }));
+    application(stack, { existingVpc: vpc });
+    expect(synth(stack)).toThrow(/egress subnet Default\/Own\/ApplicationSubnet1 .*route Default\/ToRegionalNat0 \(IPv4 0\.0\.0\.0\/0\) goes to regional NAT gateway Default\/RegionalNat/);
+  });
+
   test('UninspectedEgress.allow turns each bypass into a warning that names it', () => {
     const stack = new Stack();
     application(stack, { existingVpc: userVpc(stack), uninspectedEgress: UninspectedEgress.allow('patch downloads are not inspected') });
@@ -128,6 +140,11 @@ describe('egress that skips inspection fails synthesis', () => {
     expect(warnings.map((w) => w.entry.data)).toEqual([
       expect.stringMatching(/egress subnet Default\/Imported\/ApplicationSubnet1 \(eu-west-1a\): the routes already in its route table rtb-0a000000000000001 are not visible at synth time.*to a NAT gateway in an inspected subnet/),
       expect.stringMatching(/egress subnet Default\/Imported\/ApplicationSubnet2 \(eu-west-1b\): the routes already in its route table rtb-0a000000000000002/),
+    ]);
+    const tables = Annotations.fromStack(stack).findWarning('/Default/App/Routing', Match.stringLikeRegexp('protected subnet .* is imported'));
+    expect(tables.map((w) => w.entry.data)).toEqual([
+      expect.stringMatching(/protected subnet Default\/Imported\/LoadBalancerSubnet3 is imported: route Default\/App\/Routing\/ProtectedSubnetRoute1 adds 0\.0\.0\.0\/0 -> endpoint to its route table rtb-0b000000000000001.*Remove an existing 0\.0\.0\.0\/0 route/),
+      expect.stringMatching(/protected subnet Default\/Imported\/LoadBalancerSubnet4 is imported: .*rtb-0b000000000000002/),
     ]);
   });
 
@@ -215,6 +232,17 @@ describe('a default GwlbInspection', () => {
     expect(a.findInfo('*', Match.anyValue())).toEqual([]);
     expect(a.findWarning('*', Match.anyValue())).toEqual([]);
     expect(a.findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  test.each<[string, GwlbInspectionProps]>([
+    ['dual stack', { inspectedApplicationProps: { ipProtocol: ApplicationIpProtocol.DUAL_STACK } }],
+    ['no NAT gateways', { inspectedApplicationProps: { egress: ApplicationEgress.NONE } }],
+    ['isolated inspection VPC', { inspectionVpcProps: { natGateways: 0 } }],
+  ])('%s: no annotation either', (_, props) => {
+    const stack = new Stack(new App(), 'Stack');
+    new GwlbInspection(stack, 'Gwlb', props);
+    Template.fromStack(stack);
+    expect(allAnnotations(stack)).toEqual([]);
   });
 
   test('three zones in an explicit environment: still no annotation (one appliance per zone)', () => {
