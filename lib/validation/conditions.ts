@@ -121,14 +121,18 @@ function collectVariables(stacks: readonly StackTemplate[]): Variable[] {
   return [...variables.values()];
 }
 
-/** The values worth trying for a variable: each compared literal it may take, and one value that is none of them. */
+/**
+ * The values worth trying for a variable: each compared literal it may take, and one value that is
+ * none of them (an allowed value that no condition names, else {@link OTHER}).
+ */
 function candidates(variable: Variable): VariableValue[] {
   const compared = [...variable.compared];
   if (!variable.allowed) {
     return [...compared, OTHER];
   }
   const possible = compared.filter((v) => variable.allowed!.includes(v));
-  return variable.allowed.some((v) => !variable.compared.has(v)) ? [...possible, OTHER] : possible;
+  const rest = variable.allowed.find((v) => !variable.compared.has(v));
+  return rest === undefined ? possible : [...possible, rest];
 }
 
 function describe(variable: Variable, value: VariableValue): string {

@@ -96,6 +96,11 @@ export class GwlbModel {
         target: this.routeTarget(meta, props),
       }));
     }
+    // What a route table holds depends on the defaults its routes assumed (e.g. "no 0.0.0.0/0 route").
+    for (const route of this.routes) {
+      const table = this.lookup(this.routeTables, route.routeTableId);
+      route.meta.assumedDefaults?.forEach((a) => (table?.meta.assumedDefaults as Set<string> | undefined)?.add(a));
+    }
   }
 
   /** Build with the resolver recording the parameter defaults the resource's values depend on. */
