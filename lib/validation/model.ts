@@ -57,9 +57,17 @@ export class GwlbModel {
     this.resolver = new Resolver(stacks, scenario);
     const routeJson: Array<{ meta: ResourceMeta; props: Record<string, unknown> }> = [];
     const subnetBlocks: Array<{ meta: ResourceMeta; props: Record<string, unknown> }> = [];
+    const absentRoutes: Array<{ stackKey: string; props: Record<string, unknown>; assumed: Set<string> }> = [];
     for (const stack of stacks) {
       for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
-        if (!resource || typeof resource !== 'object' || !this.resolver.isPresent(stack.key, logicalId)) {
+        if (!resource || typeof resource !== 'object') {
+          continue;
+        }
+        const presence = this.resolver.track(() => this.resolver.isPresent(stack.key, logicalId));
+        if (!presence.value) {
+          if (resource.Type === 'AWS::EC2::Route') {
+            absentRoutes.push({ stackKey: stack.key, props: resource.Properties ?? {}, assumed: presence.assumed });
+          }
           continue; // a resource whose Condition is false in this scenario is not created
         }
         const cdkPath = resource.Metadata?.['aws:cdk:path'];
@@ -70,7 +78,7 @@ export class GwlbModel {
           stackName: stack.name,
           templatePath: stack.templatePath,
           constructPath: typeof cdkPath === 'string' ? cdkPath : undefined,
-          assumedDefaults: new Set<string>(),
+          assumedDefaults: presence.assumed, // the defaults that decided its Condition, and below, its values
         };
         this.resources.set(meta.key, meta);
         const props = resource.Properties && typeof resource.Properties === 'object' ? resource.Properties : {};
@@ -96,11 +104,14 @@ export class GwlbModel {
         target: this.routeTarget(meta, props),
       }));
     }
-    // What a route table holds depends on the defaults its routes assumed (e.g. "no 0.0.0.0/0 route").
-    for (const route of this.routes) {
-      const table = this.lookup(this.routeTables, route.routeTableId);
-      route.meta.assumedDefaults?.forEach((a) => (table?.meta.assumedDefaults as Set<string> | undefined)?.add(a));
-    }
+    // What a route table holds depends on the defaults its routes assumed (e.g. "no 0.0.0.0/0 route"),
+    // including those that decided a conditional route away.
+    const addTo = (tableId: Resolved, assumed: ReadonlySet<string> | undefined) => {
+      const table = this.lookup(this.routeTables, asVal(tableId));
+      assumed?.forEach((a) => (table?.meta.assumedDefaults as Set<string> | undefined)?.add(a));
+    };
+    this.routes.forEach((route) => addTo(route.routeTableId, route.meta.assumedDefaults));
+    absentRoutes.forEach(({ stackKey, props, assumed }) => addTo(this.resolver.resolve(stackKey, props.RouteTableId), assumed));
   }
 
   /** Build with the resolver recording the parameter defaults the resource's values depend on. */

@@ -103,8 +103,6 @@ export class Resolver {
   private readonly outputs: CrossStackOutputs;
   private readonly nestedByParent = new Map<string, StackTemplate>();
   readonly conditions: ConditionEvaluator;
-  /** Per stack key: the parameter defaults that deciding its conditions assumed. */
-  readonly conditionDefaults = new Map<string, Set<string>>();
   private assumed?: Set<string>;
 
   constructor(stacks: readonly StackTemplate[], readonly scenario: Scenario = Scenario.ONLY) {
@@ -115,12 +113,9 @@ export class Resolver {
       }
     }
     this.outputs = new CrossStackOutputs(stacks, (stackKey, value, depth) => this.resolve(stackKey, value, depth));
-    this.conditions = new ConditionEvaluator(this.stacks, scenario, (stackKey, value) => {
-      const { value: resolved, assumed } = this.track(() => this.resolve(stackKey, value));
-      const defaults = this.conditionDefaults.get(stackKey) ?? new Set<string>();
-      assumed.forEach((a) => defaults.add(a));
-      this.conditionDefaults.set(stackKey, defaults);
-      return resolved;
+    this.conditions = new ConditionEvaluator(this.stacks, scenario, (stackKey, value) => this.resolve(stackKey, value), {
+      track: (fn) => this.track(fn),
+      note: (assumed) => assumed.forEach((a) => this.assumed?.add(a)),
     });
   }
 

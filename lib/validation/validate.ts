@@ -47,17 +47,8 @@ function sortFindings(findings: Finding[]): Finding[] {
  */
 export function validateTemplates(templates: readonly TemplateInput[], options: ValidateOptions = {}): Finding[] {
   const { models, findings } = scenarioModels(toStackTemplates(templates));
-  const runs = models.map((model) => ({ scenario: model.scenario, findings: validateModel(model, options).map((f) => withConditionDefaults(model, f)) }));
+  const runs = models.map((model) => ({ scenario: model.scenario, findings: validateModel(model, options) }));
   return sortFindings([...findings, ...mergeScenarioFindings(runs)]);
-}
-
-/** Add the parameter defaults that decided the conditions of the finding's stacks. */
-function withConditionDefaults(model: GwlbModel, finding: Finding): Finding {
-  const assumed = new Set(finding.assumedDefaults ?? []);
-  for (const stack of model.stacks.filter((s) => finding.resources.some((r) => r.stackName === s.name))) {
-    model.resolver.conditionDefaults.get(stack.key)?.forEach((a) => assumed.add(a));
-  }
-  return assumed.size === (finding.assumedDefaults?.length ?? 0) ? finding : { ...finding, assumedDefaults: [...assumed].sort() };
 }
 
 /**
