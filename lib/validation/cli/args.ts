@@ -126,9 +126,9 @@ function assemblyTemplates(dir: string, manifestFile: string): string[] {
   for (const artifact of Object.values(manifest.artifacts ?? {})) {
     if (artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile) {
       out.push(path.join(dir, artifact.properties.templateFile));
-    } else if (artifact.type === 'aws:cloud-assembly' && artifact.properties?.directoryName) {
-      out.push(...templateFilesOf(path.join(dir, artifact.properties.directoryName)));
+    } else if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
+      out.push(...templateFilesOf(path.join(dir, artifact.properties.directoryName))); // a Stage
     }
   }
-  return out;
+  return out.length > 0 ? out : [dir]; // an assembly without stacks is reported as unreadable
 }
