@@ -128,6 +128,34 @@ Resources:
     expect(ids(findings)).toEqual([`warning ${UnresolvedRuleId.R1}`]);
     expect(findings[0].message).toMatch(/Cannot follow subnet parameter PublicSubnets of internet-facing load balancer Lb/);
   });
+
+  const behindLb = (routes: string) => edit(SPOKE, 'Outputs:\n', `  LbSubnetA:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref SpokeVpc, CidrBlock: 10.20.31.0/24, AvailabilityZone: !Select [0, !GetAZs ""]}
+  LbTable: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref SpokeVpc}}
+  LbAssoc: {Type: AWS::EC2::SubnetRouteTableAssociation, Properties: {SubnetId: !Ref LbSubnetA, RouteTableId: !Ref LbTable}}
+  LbDefault: {Type: AWS::EC2::Route, Properties: {RouteTableId: !Ref LbTable, DestinationCidrBlock: 0.0.0.0/0, GatewayId: !Ref Igw}}
+${routes}  PublicLb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties: {Subnets: [!Ref LbSubnetA]}
+Outputs:
+`);
+
+  test('fails for an internet-facing load balancer subnet that nothing inspects', () => {
+    const findings = errorsOf(validateTexts({ 'spoke.yaml': behindLb('') }));
+    expect(findings.map((f) => `${f.ruleId} ${f.resources[0].logicalId}`)).toEqual([`${RuleId.EDGE_ROUTE_SAME_AZ} LbSubnetA`]);
+  });
+
+  test.each([
+    ['a route', '  LbToWeb: {Type: AWS::EC2::Route, Properties: {RouteTableId: !Ref LbTable, DestinationCidrBlock: 10.20.1.0/24, VpcEndpointId: !Ref EndpointA}}\n', 'route LbToWeb'],
+    ['a custom resource that rewrites its local route', '  LbLocal: {Type: Custom::ReplaceRoute, Properties: {ServiceToken: arn:aws:lambda:us-east-1:111111111111:function:f, RtbId: !Ref LbTable, VpceId: !Ref EndpointA, DestCidr: 10.20.0.0/16}}\n', 'custom resource LbLocal'],
+  ])('a load balancer subnet whose table sends traffic to an endpoint through %s (inspection behind the load balancer) is a warning, not a bypass', (_how, routes, via) => {
+    const findings = validateTexts({ 'spoke.yaml': behindLb(routes) });
+    expect(errorsOf(findings)).toEqual([]);
+    const behind = findings.find((f) => f.ruleId === UnresolvedRuleId.R1);
+    expect(behind?.message).toContain(`its subnet's ${via}`);
+    expect(behind?.message).toMatch(/inspection is between the load balancer and its targets/);
+  });
 });
 
 describe('several stacks', () => {
