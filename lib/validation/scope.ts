@@ -1,6 +1,7 @@
 import { AddressFamily, CidrRelation, cidrRelation } from './cidr';
 import { GwlbModel, isGwlbEndpoint } from './model';
 import { EndpointNode, LoadBalancerNode, ElbLoadBalancerType, ModelNode, RouteNode, RouteTargetKind, SubnetNode, ModelValue } from './model-types';
+import { isCustomResource } from './gwlb-chain';
 import { defaultRoute, routeDestination, subnetCidrs, subnetRoutes } from './paths';
 import { isUnresolved } from './resolve';
 import { hasToken, refToken, resourcesIn } from './tokens';
@@ -190,11 +191,10 @@ function endpointBehind(model: GwlbModel, subnet: SubnetNode): { endpoint: Endpo
     return undefined;
   }
   for (const meta of model.resources.values()) {
-    if (!meta.type.startsWith('Custom::') && meta.type !== 'AWS::CloudFormation::CustomResource') {
+    if (!isCustomResource(meta.type)) {
       continue;
     }
-    const properties = model.resolver.resource(meta.key)?.resource.Properties ?? {};
-    const named = resourcesIn(JSON.stringify(model.resolver.resolve(meta.key.slice(0, meta.key.indexOf('.')), properties)));
+    const named = resourcesIn(JSON.stringify(model.propertiesOf(meta)));
     const gwlbe = named.map((key) => model.lookup(model.endpoints, refToken(key))).find((e) => e && isGwlbEndpoint(e));
     if (gwlbe && named.includes(table.meta.key)) {
       return { endpoint: gwlbe, via: { meta } };
