@@ -3,7 +3,7 @@
  * finding), values without a default are warnings, never "missing"; undecided conditions are checked
  * in every deployable combination, and an error names the combination it holds for.
  */
-import { RuleId, UnresolvedRuleId } from '../../../lib/validation';
+import { InputRuleId, RuleId, UnresolvedRuleId } from '../../../lib/validation';
 import { edit, errorsOf, ids, PROVIDER, SPOKE, validateTexts } from './templates';
 
 const spoke = (text: string) => validateTexts({ 'spoke.yaml': text });
@@ -153,5 +153,18 @@ describe('conditions', () => {
     const findings = errorsOf(spoke(TRANSIT(false)));
     expect(findings.map((f) => f.ruleId)).toEqual([RuleId.RETURN_ROUTE_SYMMETRY]);
     expect(findings[0].conditions).toBe("TransitId = ''");
+  });
+});
+
+describe('many undecided conditions', () => {
+  test('more combinations than the limit give a GWLB-INPUT-CONDITIONS warning naming the parameters', () => {
+    const names = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7'];
+    let text = edit(SPOKE, 'Parameters:\n', `Parameters:\n${names.map((n) => `  ${n}: {Type: String}\n`).join('')}`);
+    text = edit(text, 'Conditions:\n', `Conditions:\n${names.map((n) => `  Is${n}: !Equals [!Ref ${n}, "x"]\n`).join('')}`);
+    text = edit(text, '  JumpServer:\n    Type: AWS::EC2::Instance\n    Condition: JumpHost\n', `${names.map((n) => `  Host${n}:\n    Type: AWS::EC2::Instance\n    Condition: Is${n}\n    Properties: {ImageId: ami-1, SubnetId: !Ref EndpointSubnetA}\n`).join('')}  JumpServer:\n    Type: AWS::EC2::Instance\n    Condition: JumpHost\n`);
+    const findings = spoke(text);
+    const warning = findings.find((f) => f.ruleId === InputRuleId.CONDITIONS_NOT_ALL_EVALUATED);
+    expect(warning?.message).toBe('The conditions depend on 7 parameters without defaults (P1, P2, P3, P4, P5, P6, P7): 64 combinations were checked, 64 were not.');
+    expect(errorsOf(findings)).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@
  * targets by address), the scope of the check (public subnets whose replies pass an endpoint,
  * load balancers that cannot be followed) and several stacks with the same logical ids.
  */
-import { FindingSeverity, RuleId, UnresolvedRuleId } from '../../../lib/validation';
+import { CfnTemplate, FindingSeverity, GwlbModel, RuleId, UnresolvedRuleId } from '../../../lib/validation';
+import { parseTemplateText } from '../../../lib/validation/cfn-yaml';
 import { edit, errorsOf, ids, PROVIDER, SPOKE, validateTexts } from './templates';
 
 /** A provider with zone-comparable AZs and appliances declared by `appliances` (two, zone 0 and 1 by default). */
@@ -166,5 +167,23 @@ describe('several stacks', () => {
       `${RuleId.RETURN_ROUTE_SYMMETRY} east`, `${RuleId.RETURN_ROUTE_SYMMETRY} west`,
     ]);
     expect(findings.every((f) => f.severity === FindingSeverity.ERROR)).toBe(true);
+  });
+});
+
+describe('model for further rules', () => {
+  test('exposes Transit Gateway attachments and any resource type with resolved properties', () => {
+    const text = edit(PROVIDER, '  ProviderIgw:', `  Attachment:
+    Type: AWS::EC2::TransitGatewayVpcAttachment
+    Properties: {TransitGatewayId: tgw-0123456789abcdef0, VpcId: !Ref ProviderVpc, SubnetIds: [!Ref TransitSubnet1]}
+  TgwRoute:
+    Type: AWS::EC2::TransitGatewayRoute
+    Properties: {TransitGatewayRouteTableId: tgw-rtb-1, DestinationCidrBlock: !Select [0, !Ref ApplianceBlocks], TransitGatewayAttachmentId: !Ref Attachment}
+  ProviderIgw:`);
+    const model = GwlbModel.fromTemplates([{ template: parseTemplateText(text) as CfnTemplate, stackName: 'provider' }]);
+    expect(model.transitGatewayAttachments.map((a) => [a.meta.logicalId, a.transitGatewayId, a.subnetIds])).toEqual([
+      ['Attachment', 'tgw-0123456789abcdef0', ['{{ref:S0.TransitSubnet1}}']],
+    ]);
+    const [route] = model.resourcesOfType('AWS::EC2::TransitGatewayRoute');
+    expect(model.propertiesOf(route)).toEqual({ TransitGatewayRouteTableId: 'tgw-rtb-1', DestinationCidrBlock: '10.9.1.0/24', TransitGatewayAttachmentId: '{{ref:S0.Attachment}}' });
   });
 });
