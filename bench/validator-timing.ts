@@ -9,6 +9,8 @@
  * 2. The time spent inside `GwlbPathValidator.validate()` during those synths (the plugin alone).
  * 3. `validateTemplateFiles()` on the templates of a cloud assembly directory (default `cdk.out`,
  *    else the last synth's output), 20 times.
+ * 4. With `--templates a.yaml,b.json`: per template file, reading and parsing it alone (the
+ *    reference) and the whole validation (parse, every condition scenario, every rule), 20 times each.
  * Wall-clock figures on a shared machine: compare the medians, not single runs.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'fs';
@@ -18,7 +20,7 @@ import { performance } from 'perf_hooks';
 import { parseArgs } from 'util';
 import { App, IPolicyValidationPlugin, Validations } from 'aws-cdk-lib';
 import { createExampleApp } from '../bin/example-stacks';
-import { GwlbPathValidator, validateTemplateFiles } from '../lib/validation';
+import { GwlbPathValidator, readTemplateFiles, validateTemplateFiles } from '../lib/validation';
 
 const ROOT = path.dirname(__dirname);
 const CDK_JSON = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8'));
@@ -108,8 +110,39 @@ function templatesIn(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(dir, f));
 }
 
+function sample(fn: () => unknown): Stats {
+  fn(); // warm-up
+  return stats(Array.from({ length: FILE_RUNS }, () => {
+    const start = performance.now();
+    fn();
+    return performance.now() - start;
+  }));
+}
+
+/** Section 4: the validator on hand-written templates, against parsing them alone. */
+function templateTimings(files: readonly string[]): string[] {
+  const rows = files.map((file) => {
+    const size = (readFileSync(file).length / 1024).toFixed(1);
+    const parse = sample(() => readTemplateFiles([{ templatePath: file }]));
+    const validate = sample(() => validateTemplateFiles([file]));
+    return `| ${path.basename(file)} (${size} KiB) | ${ms(parse.median)} | ${ms(validate.median)} (${ms(validate.min)}..${ms(validate.max)}) |`;
+  });
+  return ['', `Template files, ${FILE_RUNS} runs each after a warm-up (medians):`, '',
+    '| template | read + parse (reference) | validateTemplateFiles() (min..max) |', '|---|---|---|', ...rows];
+}
+
 function main(): void {
-  const { values } = parseArgs({ options: { 'runs': { type: 'string', default: '5' }, 'cdk-out': { type: 'string', default: path.join(ROOT, 'cdk.out') } } });
+  const { values } = parseArgs({ options: {
+    'runs': { type: 'string', default: '5' },
+    'cdk-out': { type: 'string', default: path.join(ROOT, 'cdk.out') },
+    'templates': { type: 'string' },
+    'templates-only': { type: 'boolean', default: false },
+  } });
+  const templateFiles = values.templates ? values.templates.split(',').filter((f) => f !== '') : [];
+  if (values['templates-only']) {
+    console.log(templateTimings(templateFiles).join('\n'));
+    return;
+  }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) {
     throw new Error(`--runs must be a positive integer, got ${values.runs}`);
@@ -158,6 +191,7 @@ function main(): void {
       '',
       `Difference of the synth medians: ${ms(withStats.median - withoutStats.median)} `
         + `(${((withStats.median / withoutStats.median - 1) * 100).toFixed(1)} % of the synth without the validator).`,
+      ...(templateFiles.length ? templateTimings(templateFiles) : []),
     ].join('\n'));
   } finally {
     outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));

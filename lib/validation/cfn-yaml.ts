@@ -61,11 +61,24 @@ export function parseTemplateText(text: string): unknown {
   if (text.trim() === '') {
     throw new Error('the file is empty');
   }
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return checkTemplate(JSON.parse(text)); // JSON is YAML too, but JSON.parse reads it many times faster
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) {
+        throw e;
+      }
+      // not strict JSON (comments, YAML flow style): let the YAML parser read it or say where it breaks
+    }
+  }
   const document = parse(text);
   if (document.errors.length > 0) {
     throw new Error(document.errors[0].message);
   }
-  const value = document.toJS({ maxAliasCount: 1000 }) as unknown;
+  return checkTemplate(document.toJS({ maxAliasCount: 1000 }) as unknown);
+}
+
+function checkTemplate(value: unknown): unknown {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new Error('the file is not a CloudFormation template (its top level is not a mapping)');
   }

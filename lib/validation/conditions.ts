@@ -121,14 +121,18 @@ function collectVariables(stacks: readonly StackTemplate[]): Variable[] {
   return [...variables.values()];
 }
 
-/** The values worth trying for a variable: each compared literal it may take, and one value that is none of them. */
+/**
+ * The values worth trying for a variable: each compared literal it may take, and one value that is
+ * none of them (an allowed value that no condition names, else {@link OTHER}).
+ */
 function candidates(variable: Variable): VariableValue[] {
   const compared = [...variable.compared];
   if (!variable.allowed) {
     return [...compared, OTHER];
   }
   const possible = compared.filter((v) => variable.allowed!.includes(v));
-  return variable.allowed.some((v) => !variable.compared.has(v)) ? [...possible, OTHER] : possible;
+  const rest = variable.allowed.find((v) => !variable.compared.has(v));
+  return rest === undefined ? possible : [...possible, rest];
 }
 
 function describe(variable: Variable, value: VariableValue): string {
@@ -163,25 +167,38 @@ export function planScenarios(stacks: readonly StackTemplate[]): ScenarioPlan {
 }
 
 /** Evaluates condition expressions of one stack; `resolve` resolves an operand in that stack. */
+/** How the evaluator records the parameter defaults a condition's value rests on (the Resolver's tracking). */
+export interface AssumptionTracker {
+  track<T>(fn: () => T): { value: T; assumed: Set<string> };
+  /** Count already known assumptions for whatever is being tracked now. */
+  note(assumed: ReadonlySet<string>): void;
+}
+
 export class ConditionEvaluator {
-  private readonly cache = new Map<string, boolean | undefined>();
+  private readonly cache = new Map<string, { value: boolean | undefined; assumed: Set<string> }>();
 
   constructor(
     private readonly stacks: ReadonlyMap<string, StackTemplate>,
     private readonly scenario: Scenario,
     private readonly resolve: (stackKey: string, value: unknown) => Resolved,
+    private readonly tracker: AssumptionTracker,
   ) {}
 
-  /** The value of a named condition; `undefined` when it cannot be decided. */
+  /**
+   * The value of a named condition; `undefined` when it cannot be decided. The parameter defaults it
+   * rests on count for whatever the resolver is tracking (the resource whose presence or Fn::If it decides).
+   */
   condition(stackKey: string, name: string, depth = 0): boolean | undefined {
     const key = `${stackKey}/${name}`;
-    if (this.cache.has(key)) {
-      return this.cache.get(key);
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.tracker.note(cached.assumed);
+      return cached.value;
     }
-    this.cache.set(key, undefined); // a cycle stays undecided
+    this.cache.set(key, { value: undefined, assumed: new Set() }); // a cycle stays undecided
     const expression = this.stacks.get(stackKey)?.template.Conditions?.[name];
-    const value = expression === undefined ? undefined : this.expression(stackKey, expression, depth + 1);
-    this.cache.set(key, value);
+    const { value, assumed } = this.tracker.track(() => (expression === undefined ? undefined : this.expression(stackKey, expression, depth + 1)));
+    this.cache.set(key, { value, assumed });
     return value;
   }
 

@@ -42,8 +42,7 @@ export function serviceOfEndpoint(model: GwlbModel, endpoint: EndpointNode): Ser
   const custom = named.map((key) => model.resources.get(key)).find((meta) => meta && isCustomResource(meta.type));
   if (custom) {
     // e.g. a Lambda-backed resource that looks up the service name of `Input: !Ref VpcEndpointService`
-    const properties = model.resolver.resource(custom.key)?.resource.Properties;
-    const inputs = resourcesIn(JSON.stringify(model.resolver.resolve(custom.key.slice(0, custom.key.indexOf('.')), properties ?? {})));
+    const inputs = resourcesIn(JSON.stringify(model.propertiesOf(custom)));
     const fromCustom = inputs.map((key) => model.endpointServices.get(key)).find((s) => s !== undefined);
     return fromCustom ? { service: fromCustom, name: `${describeValue(name)} (custom resource ${custom.logicalId} of service ${fromCustom.meta.logicalId})` }
       : { name: describeValue(name), reason: `it is the output of custom resource ${custom.logicalId} of this app, whose properties name no AWS::EC2::VPCEndpointService of this app` };

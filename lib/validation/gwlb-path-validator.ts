@@ -2,7 +2,7 @@ import {
   IPolicyValidationContext, IPolicyValidationContextBeta1, IPolicyValidationPlugin, IPolicyValidationPluginBeta1,
   PolicyValidationPluginReportBeta1, PolicyViolationBeta1,
 } from 'aws-cdk-lib';
-import { describeResource, Finding, FindingSeverity, RuleId, UnresolvedRuleId } from './findings';
+import { describeResource, Finding, findingContext, FindingSeverity, InputRuleId, RuleId, UnresolvedRuleId } from './findings';
 import { TemplateFile } from './templates';
 import { validateTemplateFiles } from './validate';
 
@@ -31,7 +31,7 @@ export interface GwlbPathValidatorProps {
 export class GwlbPathValidator implements IPolicyValidationPluginBeta1, IPolicyValidationPlugin {
   public readonly name = 'GwlbPathValidator';
   public readonly version = '0.1.0';
-  public readonly ruleIds: string[] = [...Object.values(RuleId), ...Object.values(UnresolvedRuleId)];
+  public readonly ruleIds: string[] = [...Object.values(RuleId), ...Object.values(UnresolvedRuleId), ...Object.values(InputRuleId)];
 
   constructor(private readonly props: GwlbPathValidatorProps = {}) {}
 
@@ -61,12 +61,13 @@ export class GwlbPathValidator implements IPolicyValidationPluginBeta1, IPolicyV
  */
 export function toViolation(finding: Finding): PolicyViolationBeta1 {
   const az = finding.availabilityZone ? `[${finding.availabilityZone}] ` : '';
-  const involved = finding.resources.map(describeResource).join('; ');
+  const involved = finding.resources.length ? finding.resources.map(describeResource).join('; ') : finding.templatePath ?? '(no resource)';
+  const context = findingContext(finding);
   const located = finding.resources.filter((r) => r.templatePath !== undefined);
   const primary = located.find((r) => r.location !== undefined) ?? located[0];
   return {
     ruleName: finding.ruleId,
-    description: `${finding.ruleId}: ${az}${finding.message} Involved: ${involved}.`,
+    description: `${finding.ruleId}: ${az}${finding.message}${context ? ` ${context}` : ''} Involved: ${involved}.`,
     fix: finding.fix,
     severity: finding.severity,
     ruleMetadata: finding.availabilityZone ? { availabilityZone: finding.availabilityZone } : undefined,

@@ -1,5 +1,5 @@
 import { InstanceNode, LaunchTemplateNode, ModelValue, NetworkInterfaceNode, ResourceMeta } from './model-types';
-import { Resolved } from './resolve';
+import { asString, Resolved, Unresolved } from './resolve';
 
 /** What the compute builders need from the model: resolve a property of the resource being built. */
 export interface PropertyReader {
@@ -7,6 +7,14 @@ export interface PropertyReader {
   val(value: unknown): ModelValue | undefined;
   /** The resolved value, any shape. */
   resolve(value: unknown): Resolved;
+  /** A resolved list of scalars (a single value is a list of one). */
+  list(value: unknown): ModelValue[];
+}
+
+/** A resolved value as a model scalar: a string (numbers and booleans stringified), the Unresolved, or why it is not a scalar. */
+export function asVal(value: Resolved): ModelValue | undefined {
+  const s = asString(value);
+  return s === undefined && value !== undefined && value !== null ? new Unresolved(`expected a string, got ${JSON.stringify(value)}`) : s;
 }
 
 type Json = Record<string, Resolved>;

@@ -178,3 +178,10 @@ export interface LaunchTemplateNode extends ModelNode {
   readonly subnetId?: ModelValue;
   readonly associatePublicIp?: ModelValue;
 }
+
+/** `AWS::EC2::TransitGatewayAttachment` or `AWS::EC2::TransitGatewayVpcAttachment`. */
+export interface TransitGatewayAttachmentNode extends ModelNode {
+  readonly transitGatewayId?: ModelValue;
+  readonly vpcId?: ModelValue;
+  readonly subnetIds: ModelValue[];
+}

@@ -1,16 +1,15 @@
 import { Scenario } from './conditions';
-import { asgLaunchTemplate, elasticIpHolders, instanceNode, launchTemplateNode, networkInterfaceNode, PropertyReader } from './model-compute';
+import { asgLaunchTemplate, asVal, elasticIpHolders, instanceNode, launchTemplateNode, networkInterfaceNode, PropertyReader } from './model-compute';
+import { forwardTargets, loadBalancerNode, staticTargets } from './model-elb';
 import {
   AutoScalingGroupNode, EndpointNode, EndpointServiceNode, VpcEndpointType, GatewayAssociationNode, InstanceNode,
   InternetGatewayAttachmentNode, LaunchTemplateNode, ListenerNode, ListenerRuleNode, LoadBalancerNode, NetworkInterfaceNode, ResourceMeta, RouteNode,
-  RouteTableNode, RouteTarget, RouteTargetKind, StaticTarget, SubnetAssociationNode, SubnetNode, TargetGroupNode, ModelValue,
+  RouteTableNode, RouteTarget, RouteTargetKind, SubnetAssociationNode, SubnetNode, TargetGroupNode, TransitGatewayAttachmentNode, ModelValue,
 } from './model-types';
-import { asString, asStringList, isUnresolved, Resolved, Resolver, Unresolved } from './resolve';
+import { asStringList, isUnresolved, Resolved, Resolver, Unresolved } from './resolve';
 import { StackTemplate, TemplateInput, toStackTemplates } from './templates';
 import { refTarget, refToken, resourceKey, ResourceKey } from './tokens';
 
-
-const CROSS_ZONE_ATTRIBUTE = 'load_balancing.cross_zone.enabled';
 
 /** Route properties that name a target, in the order CloudFormation documents them. */
 const ROUTE_TARGET_PROPERTIES = [
@@ -47,6 +46,8 @@ export class GwlbModel {
   readonly instances = new Map<ResourceKey, InstanceNode>();
   readonly networkInterfaces = new Map<ResourceKey, NetworkInterfaceNode>();
   readonly launchTemplates = new Map<ResourceKey, LaunchTemplateNode>();
+  /** `AWS::EC2::TransitGatewayAttachment` and `AWS::EC2::TransitGatewayVpcAttachment`. */
+  readonly transitGatewayAttachments: TransitGatewayAttachmentNode[] = [];
   /** Instances and network interfaces that an `AWS::EC2::EIP` / `EIPAssociation` gives a public address. */
   readonly elasticIpHolders: ModelValue[] = [];
   /** Every resource of the app that is created in this scenario, including types the model does not interpret. */
@@ -57,9 +58,17 @@ export class GwlbModel {
     this.resolver = new Resolver(stacks, scenario);
     const routeJson: Array<{ meta: ResourceMeta; props: Record<string, unknown> }> = [];
     const subnetBlocks: Array<{ meta: ResourceMeta; props: Record<string, unknown> }> = [];
+    const absentRoutes: Array<{ stackKey: string; props: Record<string, unknown>; assumed: Set<string> }> = [];
     for (const stack of stacks) {
       for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
-        if (!resource || typeof resource !== 'object' || !this.resolver.isPresent(stack.key, logicalId)) {
+        if (!resource || typeof resource !== 'object') {
+          continue;
+        }
+        const presence = this.resolver.track(() => this.resolver.isPresent(stack.key, logicalId));
+        if (!presence.value) {
+          if (resource.Type === 'AWS::EC2::Route') {
+            absentRoutes.push({ stackKey: stack.key, props: resource.Properties ?? {}, assumed: presence.assumed });
+          }
           continue; // a resource whose Condition is false in this scenario is not created
         }
         const cdkPath = resource.Metadata?.['aws:cdk:path'];
@@ -70,7 +79,7 @@ export class GwlbModel {
           stackName: stack.name,
           templatePath: stack.templatePath,
           constructPath: typeof cdkPath === 'string' ? cdkPath : undefined,
-          assumedDefaults: new Set<string>(),
+          assumedDefaults: presence.assumed, // the defaults that decided its Condition, and below, its values
         };
         this.resources.set(meta.key, meta);
         const props = resource.Properties && typeof resource.Properties === 'object' ? resource.Properties : {};
@@ -96,6 +105,14 @@ export class GwlbModel {
         target: this.routeTarget(meta, props),
       }));
     }
+    // What a route table holds depends on the defaults its routes assumed (e.g. "no 0.0.0.0/0 route"),
+    // including those that decided a conditional route away.
+    const addTo = (tableId: Resolved, assumed: ReadonlySet<string> | undefined) => {
+      const table = this.lookup(this.routeTables, asVal(tableId));
+      assumed?.forEach((a) => (table?.meta.assumedDefaults as Set<string> | undefined)?.add(a));
+    };
+    this.routes.forEach((route) => addTo(route.routeTableId, route.meta.assumedDefaults));
+    absentRoutes.forEach(({ stackKey, props, assumed }) => addTo(this.resolver.resolve(stackKey, props.RouteTableId), assumed));
   }
 
   /** Build with the resolver recording the parameter defaults the resource's values depend on. */
@@ -105,7 +122,7 @@ export class GwlbModel {
   }
 
   private reader(meta: ResourceMeta): PropertyReader {
-    return { val: (v) => this.val(meta, v), resolve: (v) => this.resolve(meta, v) };
+    return { val: (v) => this.val(meta, v), resolve: (v) => this.resolve(meta, v), list: (v) => this.list(meta, v) };
   }
 
   /** The IPv6 block of a subnet or subnet CIDR association: literal/symbolic, or unknown when IPAM allocates it. */
@@ -156,18 +173,18 @@ export class GwlbModel {
         });
         break;
       case 'AWS::ElasticLoadBalancingV2::LoadBalancer':
-        this.loadBalancers.set(meta.key, this.loadBalancer(meta, p));
+        this.loadBalancers.set(meta.key, loadBalancerNode(meta, p, this.reader(meta)));
         break;
       case 'AWS::ElasticLoadBalancingV2::Listener':
-        this.listeners.push({ meta, loadBalancerArn: val(p.LoadBalancerArn), forwardTargetGroupArns: this.forwards(meta, p.DefaultActions) });
+        this.listeners.push({ meta, loadBalancerArn: val(p.LoadBalancerArn), forwardTargetGroupArns: forwardTargets(p.DefaultActions, this.reader(meta)) });
         break;
       case 'AWS::ElasticLoadBalancingV2::ListenerRule':
-        this.listenerRules.push({ meta, listenerArn: val(p.ListenerArn), forwardTargetGroupArns: this.forwards(meta, p.Actions) });
+        this.listenerRules.push({ meta, listenerArn: val(p.ListenerArn), forwardTargetGroupArns: forwardTargets(p.Actions, this.reader(meta)) });
         break;
       case 'AWS::ElasticLoadBalancingV2::TargetGroup':
         this.targetGroups.set(meta.key, {
           meta, protocol: val(p.Protocol), port: val(p.Port), targetType: val(p.TargetType ?? 'instance'),
-          vpcId: val(p.VpcId), targets: this.targets(meta, p.Targets),
+          vpcId: val(p.VpcId), targets: staticTargets(meta, p.Targets, this.reader(meta)),
         });
         break;
       case 'AWS::AutoScaling::AutoScalingGroup':
@@ -186,6 +203,10 @@ export class GwlbModel {
       case 'AWS::AutoScaling::LaunchConfiguration':
         this.launchTemplates.set(meta.key, launchTemplateNode(meta, p, this.reader(meta)));
         break;
+      case 'AWS::EC2::TransitGatewayAttachment':
+      case 'AWS::EC2::TransitGatewayVpcAttachment':
+        this.transitGatewayAttachments.push({ meta, transitGatewayId: val(p.TransitGatewayId), vpcId: val(p.VpcId), subnetIds: list(p.SubnetIds) });
+        break;
       case 'AWS::EC2::EIP':
       case 'AWS::EC2::EIPAssociation':
         this.elasticIpHolders.push(...elasticIpHolders(p, this.reader(meta)));
@@ -193,67 +214,6 @@ export class GwlbModel {
       default:
         break;
     }
-  }
-
-  private loadBalancer(meta: ResourceMeta, p: Record<string, unknown>): LoadBalancerNode {
-    const mappings = this.resolve(meta, p.SubnetMappings);
-    const mapped: ModelValue[] = isUnresolved(mappings) ? [mappings]
-      : Array.isArray(mappings) ? mappings.map((m) => asVal((m as Record<string, Resolved> | null)?.SubnetId) ?? new Unresolved('SubnetMapping without SubnetId')) : [];
-    const attributes = this.resolve(meta, p.LoadBalancerAttributes);
-    let crossZone: boolean | Unresolved = false;
-    if (isUnresolved(attributes)) {
-      crossZone = attributes;
-    } else if (Array.isArray(attributes)) {
-      const entry = attributes.find((a) => (a as Record<string, Resolved> | null)?.Key === CROSS_ZONE_ATTRIBUTE) as Record<string, Resolved> | undefined;
-      const value = entry ? asString(entry.Value ?? null) : 'false';
-      crossZone = value === 'true' ? true : value === 'false' ? false
-        : (isUnresolved(value) ? value : new Unresolved(`${CROSS_ZONE_ATTRIBUTE} is ${JSON.stringify(entry?.Value)}`));
-    }
-    return {
-      meta,
-      lbType: this.val(meta, p.Type ?? 'application') ?? 'application',
-      scheme: this.val(meta, p.Scheme ?? 'internet-facing') ?? 'internet-facing',
-      subnetIds: [...this.list(meta, p.Subnets), ...mapped],
-      crossZoneEnabled: crossZone,
-    };
-  }
-
-  private forwards(meta: ResourceMeta, actions: unknown): ModelValue[] {
-    const resolved = this.resolve(meta, actions);
-    if (isUnresolved(resolved)) {
-      return [resolved];
-    }
-    const out: ModelValue[] = [];
-    for (const action of Array.isArray(resolved) ? resolved : []) {
-      const a = (action ?? {}) as Record<string, Resolved>;
-      if (isUnresolved(action)) {
-        out.push(action);
-      } else if (String(a.Type).toLowerCase() === 'forward') {
-        const single = asVal(a.TargetGroupArn);
-        if (single !== undefined) {
-          out.push(single);
-        }
-        const config = (a.ForwardConfig ?? {}) as Record<string, Resolved>;
-        for (const tg of Array.isArray(config.TargetGroups) ? config.TargetGroups : []) {
-          const arn = asVal((tg as Record<string, Resolved> | null)?.TargetGroupArn);
-          if (arn !== undefined && !out.includes(arn)) {
-            out.push(arn);
-          }
-        }
-      }
-    }
-    return out;
-  }
-
-  private targets(meta: ResourceMeta, targets: unknown): StaticTarget[] {
-    const resolved = this.resolve(meta, targets);
-    if (isUnresolved(resolved)) {
-      return [{ id: resolved }];
-    }
-    return (Array.isArray(resolved) ? resolved : []).map((t, i) => {
-      const target = (t ?? {}) as Record<string, Resolved>;
-      return { id: asVal(target.Id) ?? new Unresolved(`entry ${i + 1} of the Targets of ${meta.logicalId} has no Id`), availabilityZone: asVal(target.AvailabilityZone) };
-    });
   }
 
   private routeTarget(meta: ResourceMeta, p: Record<string, unknown>): RouteTarget {
@@ -322,6 +282,17 @@ export class GwlbModel {
   }
 
   // ---- lookups (pure queries used by the rules) ----
+
+  /** Every created resource of a CloudFormation type, e.g. for rules on types the model has no node for. */
+  resourcesOfType(type: string): ResourceMeta[] {
+    return [...this.resources.values()].filter((meta) => meta.type === type);
+  }
+
+  /** A created resource's Properties with every intrinsic resolved (in this scenario). */
+  propertiesOf(meta: ResourceMeta): Resolved {
+    const properties = this.resolver.resource(meta.key)?.resource.Properties;
+    return properties === undefined ? {} : this.resolve(meta, properties);
+  }
 
   /** The node a resolved id names, if it is a resource of this app held in `map`. */
   lookup<T>(map: Map<ResourceKey, T>, id: ModelValue | undefined): T | undefined {
@@ -406,9 +377,4 @@ export class GwlbModel {
 
 export function isGwlbEndpoint(endpoint: EndpointNode): boolean {
   return endpoint.endpointType === VpcEndpointType.GATEWAY_LOAD_BALANCER;
-}
-
-function asVal(value: Resolved): ModelValue | undefined {
-  const s = asString(value);
-  return s === undefined && value !== undefined && value !== null ? new Unresolved(`expected a string, got ${JSON.stringify(value)}`) : s;
 }

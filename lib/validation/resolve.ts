@@ -1,5 +1,6 @@
 import { cidrSubnets } from './cidr';
 import { ConditionEvaluator, OTHER, Scenario, variableKey } from './conditions';
+import { LIST_MIRROR_ATTRIBUTES, parameterValue, PROPERTY_MIRROR_ATTRIBUTES, REF_EQUIVALENT_ATTRIBUTES, SSM_PARAMETER_TYPE } from './resolve-tables';
 import { CrossStackMiss, CrossStackOutputs, CrossStackValue } from './cross-stack';
 import { CfnResourceJson, StackTemplate } from './templates';
 import {
@@ -52,42 +53,7 @@ export function asStringList(value: Resolved): string[] | Unresolved {
   return out;
 }
 
-/** Attributes whose value equals the resource's Ref (id or ARN). */
-const REF_EQUIVALENT_ATTRIBUTES: Record<string, readonly string[]> = {
-  'AWS::EC2::Subnet': ['SubnetId'],
-  'AWS::EC2::VPC': ['VpcId'],
-  'AWS::EC2::RouteTable': ['RouteTableId'],
-  'AWS::EC2::InternetGateway': ['InternetGatewayId'],
-  'AWS::EC2::VPCEndpoint': ['Id'],
-  'AWS::EC2::VPCEndpointService': ['ServiceId'],
-  'AWS::EC2::Instance': ['InstanceId'],
-  'AWS::ElasticLoadBalancingV2::LoadBalancer': ['LoadBalancerArn'],
-  'AWS::ElasticLoadBalancingV2::TargetGroup': ['TargetGroupArn'],
-  'AWS::ElasticLoadBalancingV2::Listener': ['ListenerArn'],
-};
-
-/** List attributes whose first element is a property: a subnet's IPv6 blocks start with its Ipv6CidrBlock. */
-const LIST_MIRROR_ATTRIBUTES: Record<string, Readonly<Record<string, string>>> = {
-  'AWS::EC2::Subnet': { Ipv6CidrBlocks: 'Ipv6CidrBlock' },
-};
-
-/** Attributes that mirror a property of the same name. */
-const PROPERTY_MIRROR_ATTRIBUTES: Record<string, readonly string[]> = {
-  'AWS::EC2::Subnet': ['AvailabilityZone', 'AvailabilityZoneId', 'CidrBlock', 'VpcId'],
-  'AWS::EC2::VPC': ['CidrBlock'],
-  'AWS::EC2::Instance': ['AvailabilityZone'],
-};
-
 const MAX_DEPTH = 64;
-
-/** The Default of an SSM parameter type names the SSM parameter, not its value. */
-const SSM_PARAMETER_TYPE = 'AWS::SSM::Parameter::Value';
-
-/** A parameter value as its Ref resolves: a list for CommaDelimitedList and List<...> types, else a string. */
-function parameterValue(type: string | undefined, value: unknown): Resolved {
-  const text = Array.isArray(value) ? value.map(String).join(',') : String(value);
-  return type === 'CommaDelimitedList' || /^List</.test(type ?? '') ? text.split(',').map((v) => v.trim()) : text;
-}
 
 /**
  * Resolves CloudFormation intrinsics across all templates of one app:
@@ -113,7 +79,10 @@ export class Resolver {
       }
     }
     this.outputs = new CrossStackOutputs(stacks, (stackKey, value, depth) => this.resolve(stackKey, value, depth));
-    this.conditions = new ConditionEvaluator(this.stacks, scenario, (stackKey, value) => this.resolve(stackKey, value));
+    this.conditions = new ConditionEvaluator(this.stacks, scenario, (stackKey, value) => this.resolve(stackKey, value), {
+      track: (fn) => this.track(fn),
+      note: (assumed) => assumed.forEach((a) => this.assumed?.add(a)),
+    });
   }
 
   /**

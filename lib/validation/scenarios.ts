@@ -92,7 +92,8 @@ export interface ScenarioModels {
 export function scenarioModels(stacks: readonly StackTemplate[]): ScenarioModels {
   const plan = planScenarios(stacks);
   const all = plan.scenarios.map((scenario) => new GwlbModel(stacks, scenario));
-  const deployable = all.filter((model) => undeployable(model) === undefined);
+  // With a single scenario there is nothing to choose from: it is checked whether or not it deploys.
+  const deployable = all.length === 1 ? all : all.filter((model) => undeployable(model) === undefined);
   const findings: Finding[] = [];
   if (plan.omitted > 0) {
     findings.push(inputFinding(InputRuleId.CONDITIONS_NOT_ALL_EVALUATED, FindingSeverity.WARNING, stacks[0]?.templatePath,

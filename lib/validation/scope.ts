@@ -1,9 +1,10 @@
 import { AddressFamily, CidrRelation, cidrRelation } from './cidr';
 import { GwlbModel, isGwlbEndpoint } from './model';
-import { EndpointNode, LoadBalancerNode, ElbLoadBalancerType, RouteNode, RouteTargetKind, SubnetNode, ModelValue } from './model-types';
+import { EndpointNode, LoadBalancerNode, ElbLoadBalancerType, ModelNode, RouteNode, RouteTargetKind, SubnetNode, ModelValue } from './model-types';
+import { isCustomResource } from './gwlb-chain';
 import { defaultRoute, routeDestination, subnetCidrs, subnetRoutes } from './paths';
 import { isUnresolved } from './resolve';
-import { hasToken, refToken } from './tokens';
+import { hasToken, refToken, resourcesIn } from './tokens';
 
 /** Options shared by all rules. */
 export interface GwlbRuleOptions {
@@ -27,6 +28,12 @@ export interface InspectedSubnet {
    * is inspected only if the inbound path is too).
    */
   returnEndpoint?: EndpointNode;
+  /**
+   * Set for a load balancer subnet whose route table sends traffic to a GWLB endpoint (a route, or a
+   * custom resource that rewrites its routes): inspection between the load balancer and its targets
+   * (VPC more-specific routing) rather than at the internet gateway.
+   */
+  behindLoadBalancer?: { readonly endpoint: EndpointNode; readonly via: ModelNode };
 }
 
 /** A load balancer subnet reference that could not be followed. */
@@ -139,6 +146,11 @@ export function inspectionScope(model: GwlbModel, options: GwlbRuleOptions = {})
     add(subnet, subnet.vpcId as string);
     bySubnet.get(subnet.meta.key)!.returnEndpoint ??= endpoint;
   }
+  for (const entry of bySubnet.values()) {
+    if (entry.loadBalancers.length > 0) {
+      entry.behindLoadBalancer = endpointBehind(model, entry.subnet);
+    }
+  }
   return { vpcIds, loadBalancers, subnets: [...bySubnet.values()], unresolvedSubnets, unknownSchemes };
 }
 
@@ -163,6 +175,32 @@ function publicSubnetsReturningThroughEndpoints(model: GwlbModel): Array<{ subne
     }
   }
   return out;
+}
+
+/** A GWLB endpoint that the subnet's route table sends traffic to: by a route, or a custom resource that rewrites its routes. */
+function endpointBehind(model: GwlbModel, subnet: SubnetNode): { endpoint: EndpointNode; via: ModelNode } | undefined {
+  const { table, routes } = subnetRoutes(model, subnet);
+  // A default route to an endpoint is the return half of inspection at the IGW; a more specific one leads to the targets.
+  const defaults = [defaultRoute(routes, AddressFamily.IPV4), defaultRoute(routes, AddressFamily.IPV6)];
+  const route = routes.find((r) => r.target.kind === RouteTargetKind.GWLB_ENDPOINT && !defaults.includes(r));
+  const endpoint = route ? model.lookup(model.endpoints, route.target.value) : undefined;
+  if (route && endpoint) {
+    return { endpoint, via: route };
+  }
+  if (!table) {
+    return undefined;
+  }
+  for (const meta of model.resources.values()) {
+    if (!isCustomResource(meta.type)) {
+      continue;
+    }
+    const named = resourcesIn(JSON.stringify(model.propertiesOf(meta)));
+    const gwlbe = named.map((key) => model.lookup(model.endpoints, refToken(key))).find((e) => e && isGwlbEndpoint(e));
+    if (gwlbe && named.includes(table.meta.key)) {
+      return { endpoint: gwlbe, via: { meta } };
+    }
+  }
+  return undefined;
 }
 
 function hasPublicWorkload(model: GwlbModel, subnet: SubnetNode): boolean {

@@ -80,6 +80,9 @@ function describeUrl(url: unknown): string {
 
 function readTemplate(file: string, findings: Finding[]): CfnTemplate | undefined {
   try {
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+      throw new Error('it is a directory without CloudFormation templates (*.json, *.yaml, *.yml, *.template) or stacks in a manifest.json');
+    }
     const template = parseTemplateText(fs.readFileSync(file, 'utf-8')) as CfnTemplate;
     if (template.Resources !== undefined && (typeof template.Resources !== 'object' || Array.isArray(template.Resources))) {
       throw new Error('its Resources section is not a mapping');

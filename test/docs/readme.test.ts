@@ -23,7 +23,10 @@ describe('README.md', () => {
       expect(readme).toContain(command);
       expect(pkg.scripts[script]).toBeDefined();
     }
-    expect(pkg.bin).toEqual({ 'gwlb-agent': 'dist/agent/gwlb-agent.js', 'gwlb-sim': 'dist/sim/gwlb-sim.js' });
+    expect(pkg.bin).toEqual({ 'gwlb-agent': 'dist/agent/gwlb-agent.js', 'gwlb-sim': 'dist/sim/gwlb-sim.js', 'gwlb-validate': 'dist/validate/gwlb-validate.js' });
+    for (const bin of Object.keys(pkg.bin)) {
+      expect(readme).toContain(bin);
+    }
   });
 
   test('has a mermaid diagram of the inbound and return path', () => {

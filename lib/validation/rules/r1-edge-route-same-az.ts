@@ -32,12 +32,37 @@ export const edgeRouteSameAz: GwlbRule = {
         resources: [[lb, `Properties/${property}`]],
       });
     }),
-    ...missingEdgeTables(model, context.scope.subnets),
+    ...context.scope.subnets.filter((s) => inspectedBehind(model, s)).map(behindFinding),
+    ...missingEdgeTables(model, context.scope.subnets.filter((s) => !inspectedBehind(model, s))),
     ...context.scope.subnets
-      .filter((s) => model.edgeAssociationsOfVpc(s.vpcId).length > 0)
+      .filter((s) => model.edgeAssociationsOfVpc(s.vpcId).length > 0 && !inspectedBehind(model, s))
       .flatMap((inspected) => checkSubnet(model, inspected)),
   ],
 };
+
+/**
+ * A load balancer subnet without any edge route whose own route table sends traffic to a GWLB
+ * endpoint: inspected between the load balancer and its targets (more-specific routing), a design
+ * these rules do not prove. Reported as a warning, never as a bypass.
+ */
+function inspectedBehind(model: GwlbModel, inspected: InspectedSubnet): boolean {
+  return inspected.behindLoadBalancer !== undefined && inspected.returnEndpoint === undefined && !hasEdgeRoute(model, inspected);
+}
+
+function hasEdgeRoute(model: GwlbModel, inspected: InspectedSubnet): boolean {
+  return edgeRouteFor(model, inspected.subnet, inspected.vpcId).kind === 'route';
+}
+
+function behindFinding(inspected: InspectedSubnet): Finding {
+  const { endpoint, via } = inspected.behindLoadBalancer!;
+  const how = via.meta.type === 'AWS::EC2::Route' ? `route ${via.meta.logicalId}` : `custom resource ${via.meta.logicalId} (${via.meta.type}), which rewrites its routes,`;
+  return unresolved(UnresolvedRuleId.R1, {
+    availabilityZone: describeAz(inspected.subnet.availabilityZone),
+    resources: [inspected.subnet, ...inspected.loadBalancers, via, endpoint],
+    message: `Internet-facing load balancer ${inspected.loadBalancers.map(nameOf).join(', ')} in subnet ${nameOf(inspected.subnet)} takes inbound traffic straight from the internet gateway; its subnet's ${how} sends traffic to GWLB endpoint ${nameOf(endpoint)}, so inspection is between the load balancer and its targets, which these rules do not prove.`,
+    fix: 'Check the routes between the load balancer and target subnets (both directions through the endpoint of the same AZ), then acknowledge this warning; or inspect at the internet gateway with an edge route table.',
+  });
+}
 
 /** One finding per VPC whose internet gateway has no edge route table at all. */
 function missingEdgeTables(model: GwlbModel, subnets: readonly InspectedSubnet[]): Finding[] {

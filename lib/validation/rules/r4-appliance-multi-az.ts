@@ -37,8 +37,8 @@ function checkTargetGroup(model: GwlbModel, gwlb: LoadBalancerNode, tg: TargetGr
     const reasons = placements.map((p) => p.unknown).filter((r) => r !== undefined);
     return [unresolved(UnresolvedRuleId.R4, {
       resources,
-      message: `Cannot prove that the appliances of GENEVE target group ${nameOf(tg)} span two AZs${reasons.length ? `: ${reasons.join('; ')}` : ''}.`,
-      fix: 'Place the appliance Auto Scaling group in subnets of this app with comparable AvailabilityZone values.',
+      message: `Cannot prove that the appliances of GENEVE target group ${nameOf(tg)} span two AZs${reasons.length ? `: ${reasons.join('; ')}` : ` (their AZs ${[...new Set(azs.map(describeAz))].join(', ')} cannot be compared at synth time)`}.`,
+      fix: 'Place the appliances in subnets of this app with comparable AvailabilityZone values (literal, Fn::GetAZs selections, or parameters with defaults).',
     })];
   }
   return [violation(RuleId.APPLIANCE_MULTI_AZ, {
