@@ -409,21 +409,21 @@ export function loadInitialPolicy(config: AgentConfig): CompiledPolicy {
 }
 
 /**
- * One Agent, or a WorkerSupervisor when more than one worker is wanted and possible: dgram
- * reusePort works (node 22.12+) and this is a JavaScript file a worker thread can run (the bundle).
+ * A WorkerSupervisor when worker threads with their own sockets are possible: dgram reusePort
+ * works (node 22.12+) and this is a JavaScript file a worker thread can run (the bundle); else one
+ * Agent in this thread (and a warning when more workers were wanted).
  */
 async function createRuntime(config: AgentConfig, policy: CompiledPolicy, log: Logger): Promise<AgentRuntime> {
   const wanted = config.workers === 0 ? availableParallelism() : config.workers;
-  if (wanted > 1) {
-    let why = '';
-    if (!(await reusePortSupported())) why = `node ${process.versions.node} has no dgram reusePort (SO_REUSEPORT; node 22.12+)`;
-    else if (!__filename.endsWith('.js')) why = 'not running from JavaScript (worker threads run the bundled agent)';
-    if (why === '') {
-      const text = config.policyFile === undefined ? null : loadPolicyText(config.policyFile).text;
-      return new WorkerSupervisor(config, log, { workers: wanted, script: __filename, policyText: text, policyRules: policy.ruleCount });
-    }
-    log.warn(`running 1 worker instead of ${wanted}: ${why}`, { workersWanted: wanted, workers: 1 });
+  let why = '';
+  if (!(await reusePortSupported())) why = `node ${process.versions.node} has no dgram reusePort (SO_REUSEPORT; node 22.12+)`;
+  else if (!__filename.endsWith('.js')) why = 'not running from JavaScript (worker threads run the bundled agent)';
+  if (why === '') {
+    // Even one worker runs in a worker thread: HTTP, metrics and signals stay off the packet thread.
+    const text = config.policyFile === undefined ? null : loadPolicyText(config.policyFile).text;
+    return new WorkerSupervisor(config, log, { workers: wanted, script: __filename, policyText: text, policyRules: policy.ruleCount });
   }
+  if (wanted > 1) log.warn(`running 1 worker instead of ${wanted}: ${why}`, { workersWanted: wanted, workers: 1 });
   return new Agent(config, policy, log);
 }
 

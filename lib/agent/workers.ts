@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { AgentConfig } from './cli';
 import { HealthVerdict, LagMonitor, startHealthServer } from './health';
@@ -28,6 +29,14 @@ import { sumSnapshots } from './metrics-sum';
 import { loadPolicyText } from './policy';
 import { SharedBlockTable } from './shared-blocks';
 import type { SupervisorMessage, WorkerInit } from './worker-thread';
+
+/**
+ * V8 flags for the workers' heaps (override: GWLB_AGENT_WORKER_V8_FLAGS). Node allocates a Buffer,
+ * an rinfo object and an address string per datagram (~300 bytes of young generation): with the
+ * default 1 MB starting semi-space a scavenge pauses the packet loop every ~20,000 packets; with 16
+ * MB, 4-5 times less often, at the same cost each (the cost is the few survivors, not the size).
+ */
+export const WORKER_V8_FLAGS = '--min-semi-space-size=16';
 
 /** Shared blocked-flow capacity: --max-flows, at most this many. */
 export const MAX_SHARED_BLOCKS = 65_536;
@@ -104,6 +113,8 @@ export class WorkerSupervisor {
 
   /** Start every worker (all must come up), then the HTTP server. Rejects naming the failure. */
   async start(): Promise<void> {
+    // V8 reads heap flags when an isolate is created: set here, they apply to the workers' heaps.
+    setFlagsFromString(process.env.GWLB_AGENT_WORKER_V8_FLAGS ?? WORKER_V8_FLAGS);
     try {
       await Promise.all(this.slots.map((s) => this.spawn(s)));
     } catch (err) {
