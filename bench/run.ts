@@ -48,6 +48,7 @@ const HELP = `usage: npm run bench -- [options]
   --node-arg ARG                 extra node option for the agent (repeatable), e.g. --max-semi-space-size=64
   --node PATH                    node executable of the agent (default .cache/node24 when installed, else this node)
   --workers N                    workers for the multi-worker phase (default: the cores; 1 skips it)
+  --agent-script FILE            another agent bundle (e.g. an older version, run without --workers) instead of dist/agent
   --out DIR                      output directory (default bench/out)`;
 
 interface Options {
@@ -69,6 +70,7 @@ interface Options {
   nodeArgs: string[];
   node: string;
   workers: number;
+  agentScript?: string;
   out: string;
 }
 
@@ -96,7 +98,7 @@ function parseOptions(argv: string[]): Options {
       'skip-latency': { type: 'boolean', default: false }, 'skip-listen-reference': { type: 'boolean', default: false },
       'skip-node-baseline': { type: 'boolean', default: false }, 'no-raw': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false }, 'node-arg': { type: 'string', multiple: true },
-      'node': { type: 'string' }, 'workers': { type: 'string' },
+      'node': { type: 'string' }, 'workers': { type: 'string' }, 'agent-script': { type: 'string' },
       'out': { type: 'string' }, 'help': { type: 'boolean', default: false },
     },
   });
@@ -124,7 +126,8 @@ function parseOptions(argv: string[]): Options {
     build: v['no-build'] !== true,
     nodeArgs: v['node-arg'] ?? [],
     node: v.node ?? defaultAgentNode(),
-    workers: num('workers', v.workers, os.cpus().length),
+    workers: v['agent-script'] ? 1 : num('workers', v.workers, os.cpus().length),
+    agentScript: v['agent-script'] ? path.resolve(v['agent-script']) : undefined,
     out: path.resolve(v.out ?? path.join(BENCH_DIR, 'out')),
   };
 }
@@ -144,9 +147,10 @@ class Bench {
   private reflector = '';
   private port = 0;
   private policyFile = '';
-  private readonly agentScript = path.join(ROOT, 'dist', 'agent', 'gwlb-agent.js');
+  private readonly agentScript: string;
 
   constructor(private readonly o: Options) {
+    this.agentScript = o.agentScript ?? path.join(ROOT, 'dist', 'agent', 'gwlb-agent.js');
     const s = o.sizes.length;
     this.totalSteps = 1 + 2 * s + (o.skipListenRef ? 0 : s) + (o.skipNodeBaseline ? 0 : 1 + s) + (o.skipLatency ? 0 : 2 * s * o.loads.length)
       + (o.skipRss ? 0 : 1) + (o.workers > 1 && o.target === 'agent' ? 1 + s : 0);
@@ -163,7 +167,7 @@ class Bench {
     const tools = compileTools(BENCH_DIR, this.o.out);
     this.loadgen = tools.loadgen;
     this.reflector = tools.reflector;
-    if (this.o.target === 'agent' && this.o.build) bundleAgent(ROOT, this.agentScript);
+    if (this.o.target === 'agent' && this.o.build && this.o.agentScript === undefined) bundleAgent(ROOT, this.agentScript);
     this.port = await freeUdpPort([TARGET_IP, GWLB_IP]);
     this.policyFile = writeBenchPolicy(this.o.out);
     console.log(`GENEVE port ${this.port}; agent policy ${path.relative(ROOT, this.policyFile)}`);
@@ -173,7 +177,7 @@ class Bench {
     if (this.o.target === 'node-reflector') return startNodeReflector(BENCH_DIR, TARGET_IP, this.port, this.o.nodeArgs);
     return startAgent({
       script: this.agentScript, listen: TARGET_IP, port: this.port, policyFile: this.policyFile, nodeArgs: this.o.nodeArgs,
-      node: this.o.node, workers,
+      node: this.o.node, workers: this.o.agentScript === undefined ? workers : undefined,
     });
   }
 
@@ -229,7 +233,7 @@ class Bench {
       config: {
         target: o.target, flows: o.flows, sizes: o.sizes, loads: o.loads, window: o.window, durationS: o.duration,
         latencyDurationS: o.latencyDuration, rssFlows: o.skipRss ? 0 : o.rssFlows, nodeArgs: o.nodeArgs,
-        agentNode: o.node, agentNodeVersion: execFileSync(o.node, ['-v']).toString().trim(), agentWorkers: 1, scalingWorkers: o.workers,
+        agentScript: path.relative(ROOT, this.agentScript), agentNode: o.node, agentNodeVersion: execFileSync(o.node, ['-v']).toString().trim(), agentWorkers: 1, scalingWorkers: o.workers,
         agentReplyMode: 'bound-port',
         referenceReplyMode: o.raw ? 'raw (IP_HDRINCL, both ports kept)' : 'listen (from the listening socket, ports swapped)',
         loadgenSend: o.raw ? 'raw socket sendmmsg' : 'one UDP socket per source port, sendto',

@@ -110,7 +110,7 @@ export interface AgentStartOptions {
   readonly extraArgs?: string[];
   /** The node executable. @default process.execPath */
   readonly node?: string;
-  /** --workers. @default 1 */
+  /** --workers. @default - not passed (the agent's default) */
   readonly workers?: number;
 }
 
@@ -118,11 +118,11 @@ export async function startAgent(o: AgentStartOptions): Promise<Target> {
   if (!existsSync(o.script)) throw new Error(`${o.script} does not exist: run node scripts/bundle-agent.js (or use --target node-reflector)`);
   const healthPort = await freeTcpPort('127.0.0.1');
   const replyMode = o.replyMode ?? 'bound-port';
-  const workers = o.workers ?? 1;
+  const workers = o.workers === undefined ? [] : ['--workers', String(o.workers)];
   const proc = startProcess(o.node ?? process.execPath, [...(o.nodeArgs ?? []), o.script, '--listen', o.listen,
     '--port', String(o.port), '--health-port', String(healthPort), '--policy', o.policyFile,
-    '--reply-mode', replyMode, '--workers', String(workers), ...(o.extraArgs ?? [])]);
-  const name = workers === 1 ? 'agent' : `agent-${workers}w`;
+    '--reply-mode', replyMode, ...workers, ...(o.extraArgs ?? [])]);
+  const name = o.workers === undefined || o.workers === 1 ? 'agent' : `agent-${o.workers}w`;
   await waitHealthy(proc, healthPort, name);
   return healthTarget(name, proc, o.port, healthPort, replyMode === 'bound-port');
 }

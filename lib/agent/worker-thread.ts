@@ -12,7 +12,7 @@
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { AgentConfig } from './cli';
-import { Agent } from './main';
+import { Agent } from './agent';
 import { Logger } from './log';
 import { allowAllPolicy, parsePolicy } from './policy';
 import { SharedBlockTable, SharedBlockTableInit } from './shared-blocks';

@@ -16,17 +16,16 @@
  * - SIGHUP: the main thread loads and validates --policy, then sends the same text to every worker.
  * - --max-flows is divided among the workers; the flow tables hold at most that many together.
  */
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { AgentConfig } from './cli';
-import { HealthVerdict, LagMonitor, startHealthServer } from './health';
+import { closeHealthServer, HealthVerdict, LagMonitor, startHealthServer } from './health';
 import { Logger } from './log';
 import { AgentMetrics, MetricsSnapshot, renderMetrics } from './metrics';
 import { sumSnapshots } from './metrics-sum';
-import { loadPolicyText } from './policy';
+import { reloadPolicyFile } from './policy-reload';
 import { SharedBlockTable } from './shared-blocks';
 import type { SupervisorMessage, WorkerInit } from './worker-thread';
 
@@ -67,6 +66,11 @@ class WorkerSlot {
   retired: MetricsSnapshot[] = [];
   answered = false;
   constructor(readonly index: number) {}
+}
+
+/** The metrics of every life of a worker slot: the ended ones and the running one. */
+function livesOf(slot: WorkerSlot): MetricsSnapshot[] {
+  return slot.last !== null && slot.worker !== null ? [...slot.retired, slot.last.metrics] : slot.retired;
 }
 
 export interface WorkerSupervisorOptions {
@@ -277,7 +281,7 @@ export class WorkerSupervisor {
   }
 
   metricsSnapshot(): MetricsSnapshot {
-    const lives = this.slots.flatMap((s) => [...s.retired, ...(s.last && s.worker !== null ? [s.last.metrics] : [])]);
+    const lives = this.slots.flatMap((s) => livesOf(s));
     const sum = sumSnapshots(lives, {
       counters: this.metrics, policyGeneration: this.policyGeneration, policyRules: this.policyRules,
       draining: this.draining, healthy: this.health().healthy, eventLoopLagSeconds: this.lag.currentLagMs() / 1000,
@@ -289,8 +293,7 @@ export class WorkerSupervisor {
         configured: this.slots.length,
         running: this.slots.filter((s) => s.worker !== null && s.ready && s.answered).length,
         restarts: this.restarts,
-        packetsIn: this.slots.map((s) => [...s.retired, ...(s.last && s.worker !== null ? [s.last.metrics] : [])]
-          .reduce((n, m) => n + m.counters.packetsIn, 0)),
+        packetsIn: this.slots.map((s) => livesOf(s).reduce((n, m) => n + m.counters.packetsIn, 0)),
         sharedBlockedFlows: this.shared.count,
         sharedBlockEvictions: this.shared.evictions,
       },
@@ -303,25 +306,17 @@ export class WorkerSupervisor {
 
   /** SIGHUP: validate --policy here, then hand the same text to every worker. */
   reloadPolicy(): void {
-    const file = this.config.policyFile;
-    if (file === undefined) {
-      this.log.warn('SIGHUP: no --policy file given, nothing to reload');
-      return;
-    }
-    try {
-      const { text, policy } = loadPolicyText(file);
-      this.policyText = text;
-      this.policyRules = policy.ruleCount;
-      this.policyGeneration++;
-      this.metrics.policyReloads++;
-      for (const s of this.slots) s.worker?.postMessage({ type: 'policy', text } satisfies SupervisorMessage);
-      this.log.info('policy reloaded', { policy: file, policyRules: policy.ruleCount, policyGeneration: this.policyGeneration, workers: this.slots.length });
-    } catch (err) {
-      this.metrics.policyReloadFailures++;
-      this.log.error('policy reload rejected; keeping the running policy', {
-        policy: file, error: (err as Error).message, policyGeneration: this.policyGeneration,
-      });
-    }
+    reloadPolicyFile({
+      file: this.config.policyFile, log: this.log, metrics: this.metrics, generation: () => this.policyGeneration,
+      apply: (text, policy) => {
+        this.policyText = text;
+        this.policyRules = policy.ruleCount;
+        this.policyGeneration++;
+        this.metrics.policyReloads++;
+        for (const s of this.slots) s.worker?.postMessage({ type: 'policy', text } satisfies SupervisorMessage);
+        return { workers: this.slots.length };
+      },
+    });
   }
 
   drain(signal: string): Promise<void> {
@@ -349,12 +344,7 @@ export class WorkerSupervisor {
     await Promise.all(this.slots.map((s) => this.stopWorker(s)));
     const server = this.server;
     this.server = null;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    }
+    if (server) await closeHealthServer(server);
   }
 
   private stopWorker(slot: WorkerSlot): Promise<void> {
@@ -371,9 +361,4 @@ export class WorkerSupervisor {
       worker.postMessage({ type: 'stop' } satisfies SupervisorMessage);
     });
   }
-}
-
-/** The policy text to hand to workers at start (null: no --policy, allow all). */
-export function initialPolicyText(config: AgentConfig): string | null {
-  return config.policyFile === undefined ? null : readFileSync(config.policyFile, 'utf8');
 }
