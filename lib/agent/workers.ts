@@ -134,8 +134,9 @@ export class WorkerSupervisor {
     }
     this.lag.start();
     if (process.env.GWLB_AGENT_TEST_HOOKS === '1') {
-      // Tests of the restart path: SIGUSR2 makes worker 0 throw an uncaught exception.
+      // Tests: SIGUSR2 makes worker 0 throw an uncaught exception, SIGWINCH blocks it for 3 s.
       process.on('SIGUSR2', () => this.slots[0].worker?.postMessage({ type: 'crash' } satisfies SupervisorMessage));
+      process.on('SIGWINCH', () => this.slots[0].worker?.postMessage({ type: 'stall', ms: 3000 } satisfies SupervisorMessage));
     }
     const t = setInterval(() => this.shared.sweep(this.sharedTicks()), SWEEP_MS);
     t.unref();

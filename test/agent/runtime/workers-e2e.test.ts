@@ -164,6 +164,15 @@ describe('gwlb-agent with --workers 2 (node 24, SO_REUSEPORT)', () => {
     expect(agent.child.exitCode).toBeNull();
   });
 
+  test('/healthz covers every worker: a stuck worker makes it 503, named, until it answers again', async () => {
+    expect((await httpGet(healthPort, '/healthz')).status).toBe(200);
+    agent.child.kill('SIGWINCH'); // test hook: worker 0 blocks its event loop for 3 s
+    await eventually(async () => (await httpGet(healthPort, '/healthz')).status === 503, 3000);
+    expect((await httpGet(healthPort, '/healthz')).body).toMatch(/worker 0: no answer within 1000 ms/);
+    await eventually(async () => (await httpGet(healthPort, '/healthz')).status === 200, 8000);
+    expect(metricValue(await metrics(), 'gwlb_agent_workers_running')).toBe(2);
+  }, 20000);
+
   test('SIGHUP reloads the policy in every worker', async () => {
     for (const from of onWorker) {
       await gwlb.send(geneve(ipv4Udp({ dstPort: 7777 }), 0x7777), from);
