@@ -26,6 +26,7 @@ import { Logger } from './log';
 import { AgentMetrics, MetricsSnapshot, renderMetrics } from './metrics';
 import { sumSnapshots } from './metrics-sum';
 import { reloadPolicyFile } from './policy-reload';
+import { assertUdpPortFree } from './reuse-port';
 import { SharedBlockTable } from './shared-blocks';
 import type { SupervisorMessage, WorkerInit } from './worker-thread';
 
@@ -119,6 +120,7 @@ export class WorkerSupervisor {
   async start(): Promise<void> {
     // V8 reads heap flags when an isolate is created: set here, they apply to the workers' heaps.
     setFlagsFromString(process.env.GWLB_AGENT_WORKER_V8_FLAGS ?? WORKER_V8_FLAGS);
+    await assertUdpPortFree(this.config.listen, this.config.port);
     try {
       await Promise.all(this.slots.map((s) => this.spawn(s)));
     } catch (err) {

@@ -205,6 +205,39 @@ describe('gwlb-agent with --workers 2 (node 24, SO_REUSEPORT)', () => {
   });
 });
 
+describe('gwlb-agent --workers 2 startup (node 24)', () => {
+  async function start(port: number): Promise<AgentProcess> {
+    return AgentProcess.spawn(['--listen', AGENT_ADDRESS, '--port', String(port), '--health-port', String(await freeTcpPort()),
+      '--workers', '2'], node24());
+  }
+
+  test('fails with exit 1 when the UDP port is in use', async () => {
+    const port = await freeUdpPort();
+    const holder = await bindUdp(AGENT_ADDRESS, port);
+    try {
+      const agent = await start(port);
+      expect((await agent.exited).code).toBe(1);
+      expect(agent.stderr).toBe(`gwlb-agent: cannot bind UDP ${AGENT_ADDRESS}:${port}: EADDRINUSE\n`);
+    } finally {
+      await closeUdp(holder);
+    }
+  });
+
+  test('fails with exit 1 when another agent already holds the port (SO_REUSEPORT does not let it share)', async () => {
+    const port = await freeUdpPort();
+    const first = await start(port);
+    try {
+      await first.waitForLog('gwlb-agent started', 20000);
+      const second = await start(port);
+      expect((await second.exited).code).toBe(1);
+      expect(second.stderr).toBe(`gwlb-agent: cannot bind UDP ${AGENT_ADDRESS}:${port}: EADDRINUSE\n`);
+      expect(first.child.exitCode).toBeNull();
+    } finally {
+      await first.stop();
+    }
+  }, 30000);
+});
+
 describe('gwlb-agent --workers on node without reusePort', () => {
   const major = Number(process.versions.node.split('.')[0]);
   const minor = Number(process.versions.node.split('.')[1]);
