@@ -55,6 +55,10 @@ export interface AgentRuntime {
   stop(): Promise<void>;
   packetsIn(): number;
   packetsOut(): number;
+  /** Gather the current state first (several workers: ask each); then metricsSnapshot() is fresh. */
+  refresh(): Promise<void>;
+  /** What /metrics reports, as data: the sum over the workers with several (metrics-sum.ts). */
+  metricsSnapshot(): MetricsSnapshot;
 }
 
 export class Agent implements HealthSource, AgentRuntime {
@@ -295,6 +299,11 @@ export class Agent implements HealthSource, AgentRuntime {
 
   packetsIn(): number {
     return this.metrics.packetsIn;
+  }
+
+  /** Nothing to gather: this agent's state is in this thread. */
+  refresh(): Promise<void> {
+    return Promise.resolve();
   }
 
   packetsOut(): number {

@@ -211,6 +211,32 @@ describe('gwlb-agent --workers 2 startup (node 24)', () => {
       '--workers', '2'], node24());
   }
 
+  test('--max-flows bounds the flows of all workers together', async () => {
+    const port = await freeUdpPort();
+    const healthPort = await freeTcpPort();
+    const agent = AgentProcess.spawn(['--listen', AGENT_ADDRESS, '--port', String(port), '--health-port', String(healthPort),
+      '--workers', '2', '--max-flows', '6'], node24());
+    const gwlb = await FakeGwlb.create(port);
+    const sources: Socket[] = [];
+    try {
+      expect(await agent.waitForLog('gwlb-agent started', 20000)).toMatchObject({ workers: 2, maxFlowsPerWorker: 3 });
+      for (let i = 0; i < 16; i++) sources.push(await bindUdp(GWLB_ADDRESS, 0));
+      // 48 flows from 16 source ports: both workers get some (all 16 on one: p = 2^-15); each holds at most 3.
+      for (let f = 0; f < 48; f++) {
+        await gwlb.send(geneve(ipv4Udp({ srcPort: 30000 + f }), 0x100 + f), sources[f % sources.length]);
+        await gwlb.replies.next();
+      }
+      const text = (await httpGet(healthPort, '/metrics')).body;
+      const perWorker = [0, 1].map((w) => metricValue(text, 'gwlb_agent_worker_packets_received_total', { worker: String(w) }) ?? 0);
+      expect(perWorker.every((n) => n > 0)).toBe(true);
+      expect(metricValue(text, 'gwlb_agent_active_flows')).toBe(6);
+    } finally {
+      for (const s of sources) await closeUdp(s);
+      await gwlb.close();
+      await agent.stop();
+    }
+  }, 30000);
+
   test('fails with exit 1 when the UDP port is in use', async () => {
     const port = await freeUdpPort();
     const holder = await bindUdp(AGENT_ADDRESS, port);
