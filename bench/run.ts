@@ -8,11 +8,16 @@
  *   2. latency p50/p99/p99.9 at 25/50/90 % of the agent's capacity (open loop), the
  *      reference at the same offered loads;
  *   3. the agent's RSS with 1,000,000 tracked flows;
- *   4. CPU per packet (utime+stime of the target over the packets it returned).
+ *   4. CPU per packet (utime+stime of the target over the packets it returned);
+ *   5. the agent with --workers N (default: the cores) against --workers 1, capacity.
+ * The agent runs under Node 24 from .cache/node24 (scripts/node24.js) when present: several
+ * workers need dgram reusePort (node 22.12+).
  * Writes bench/out/results.json, bench/out/results.md, bench/out/latency.svg (+ .png when a
  * converter exists) and prints a markdown table. Options: --help.
  */
-import { mkdirSync, writeFileSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { LoadgenParams, parseTargetCounters, RunResult, runLoadgen, TargetCounters } from './lib/loadgen';
@@ -41,6 +46,9 @@ const HELP = `usage: npm run bench -- [options]
   --no-raw                       no raw sockets (automatic when not root): the load generator sends
                                  from per-port UDP sockets, the reference replies from its listening socket
   --node-arg ARG                 extra node option for the agent (repeatable), e.g. --max-semi-space-size=64
+  --node PATH                    node executable of the agent (default .cache/node24 when installed, else this node)
+  --workers N                    workers for the multi-worker phase (default: the cores; 1 skips it)
+  --agent-script FILE            another agent bundle (e.g. an older version, run without --workers) instead of dist/agent
   --out DIR                      output directory (default bench/out)`;
 
 interface Options {
@@ -60,6 +68,9 @@ interface Options {
   raw: boolean;
   build: boolean;
   nodeArgs: string[];
+  node: string;
+  workers: number;
+  agentScript?: string;
   out: string;
 }
 
@@ -87,6 +98,7 @@ function parseOptions(argv: string[]): Options {
       'skip-latency': { type: 'boolean', default: false }, 'skip-listen-reference': { type: 'boolean', default: false },
       'skip-node-baseline': { type: 'boolean', default: false }, 'no-raw': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false }, 'node-arg': { type: 'string', multiple: true },
+      'node': { type: 'string' }, 'workers': { type: 'string' }, 'agent-script': { type: 'string' },
       'out': { type: 'string' }, 'help': { type: 'boolean', default: false },
     },
   });
@@ -113,8 +125,19 @@ function parseOptions(argv: string[]): Options {
     raw,
     build: v['no-build'] !== true,
     nodeArgs: v['node-arg'] ?? [],
+    node: v.node ?? defaultAgentNode(),
+    workers: v['agent-script'] ? 1 : num('workers', v.workers, os.cpus().length),
+    agentScript: v['agent-script'] ? path.resolve(v['agent-script']) : undefined,
     out: path.resolve(v.out ?? path.join(BENCH_DIR, 'out')),
   };
+}
+
+/** Node 24 from .cache/node24 (scripts/node24.js) when installed: several workers need reusePort. */
+function defaultAgentNode(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { node24Path } = require(path.join(ROOT, 'scripts', 'node24.js')) as { node24Path(): string | null };
+  const bin = node24Path();
+  return bin !== null && existsSync(bin) ? bin : process.execPath;
 }
 
 class Bench {
@@ -124,11 +147,13 @@ class Bench {
   private reflector = '';
   private port = 0;
   private policyFile = '';
-  private readonly agentScript = path.join(ROOT, 'dist', 'agent', 'gwlb-agent.js');
+  private readonly agentScript: string;
 
   constructor(private readonly o: Options) {
+    this.agentScript = o.agentScript ?? path.join(ROOT, 'dist', 'agent', 'gwlb-agent.js');
     const s = o.sizes.length;
-    this.totalSteps = 1 + 2 * s + (o.skipListenRef ? 0 : s) + (o.skipNodeBaseline ? 0 : 1 + s) + (o.skipLatency ? 0 : 2 * s * o.loads.length) + (o.skipRss ? 0 : 1);
+    this.totalSteps = 1 + 2 * s + (o.skipListenRef ? 0 : s) + (o.skipNodeBaseline ? 0 : 1 + s) + (o.skipLatency ? 0 : 2 * s * o.loads.length)
+      + (o.skipRss ? 0 : 1) + (o.workers > 1 && o.target === 'agent' ? 1 + s : 0);
   }
 
   private header(msg: string): void {
@@ -142,15 +167,18 @@ class Bench {
     const tools = compileTools(BENCH_DIR, this.o.out);
     this.loadgen = tools.loadgen;
     this.reflector = tools.reflector;
-    if (this.o.target === 'agent' && this.o.build) bundleAgent(ROOT, this.agentScript);
+    if (this.o.target === 'agent' && this.o.build && this.o.agentScript === undefined) bundleAgent(ROOT, this.agentScript);
     this.port = await freeUdpPort([TARGET_IP, GWLB_IP]);
     this.policyFile = writeBenchPolicy(this.o.out);
     console.log(`GENEVE port ${this.port}; agent policy ${path.relative(ROOT, this.policyFile)}`);
   }
 
-  private startSut(): Promise<Target> {
+  private startSut(workers = 1): Promise<Target> {
     if (this.o.target === 'node-reflector') return startNodeReflector(BENCH_DIR, TARGET_IP, this.port, this.o.nodeArgs);
-    return startAgent({ script: this.agentScript, listen: TARGET_IP, port: this.port, policyFile: this.policyFile, nodeArgs: this.o.nodeArgs });
+    return startAgent({
+      script: this.agentScript, listen: TARGET_IP, port: this.port, policyFile: this.policyFile, nodeArgs: this.o.nodeArgs,
+      node: this.o.node, workers: this.o.agentScript === undefined ? workers : undefined,
+    });
   }
 
   private async lg(t: Target, extra: Partial<LoadgenParams>, label: string): Promise<RunResult> {
@@ -205,6 +233,7 @@ class Bench {
       config: {
         target: o.target, flows: o.flows, sizes: o.sizes, loads: o.loads, window: o.window, durationS: o.duration,
         latencyDurationS: o.latencyDuration, rssFlows: o.skipRss ? 0 : o.rssFlows, nodeArgs: o.nodeArgs,
+        agentScript: path.relative(ROOT, this.agentScript), agentNode: o.node, agentNodeVersion: execFileSync(o.node, ['-v']).toString().trim(), agentWorkers: 1, scalingWorkers: o.workers,
         agentReplyMode: 'bound-port',
         referenceReplyMode: o.raw ? 'raw (IP_HDRINCL, both ports kept)' : 'listen (from the listening socket, ports swapped)',
         loadgenSend: o.raw ? 'raw socket sendmmsg' : 'one UDP socket per source port, sendto',
@@ -212,6 +241,7 @@ class Bench {
       },
       capacity: [],
       latency: [],
+      workers: [],
       notes: [],
     };
     // 1. reference capacity
@@ -268,6 +298,17 @@ class Bench {
     }
     // 4. memory with many tracked flows, on a fresh process
     if (!o.skipRss) results.memory = await this.memory();
+    // 5. N workers against 1 (on a machine with few cores this shows the overhead, not the scaling)
+    if (o.workers > 1 && o.target === 'agent') {
+      const multi = await this.startSut(o.workers);
+      await this.warmUp(multi);
+      for (const size of o.sizes) {
+        const one = agentCap.get(size)!;
+        const n = await this.capacity(multi, size);
+        results.workers.push({ innerSize: size, workers: o.workers, one, many: n, speedup: one.pps ? n.pps / one.pps : 0 });
+      }
+      await multi.stop();
+    }
     results.notes.push(...benchNotes(results, sut.name, o.raw));
     return results;
   }

@@ -63,9 +63,11 @@ export interface RunResult extends LoadgenResult {
 /** Reads the agent's packet counters from Prometheus text (undefined when absent). */
 export function parseTargetCounters(text: string | undefined): TargetCounters | undefined {
   if (!text) return undefined;
+  // Customer totals only: not the self-probe's counters nor the per-worker breakdown of the same packets.
+  const own = text.split('\n').filter((l) => !/^\w*(self_probe|worker)_/.test(l)).join('\n');
   const sum = (re: RegExp): number | undefined => {
     let total: number | undefined;
-    for (const m of text.matchAll(re)) total = (total ?? 0) + Number(m[1]);
+    for (const m of own.matchAll(re)) total = (total ?? 0) + Number(m[1]);
     return total;
   };
   const received = sum(/^\w*packets_received_total(?:\{[^}]*\})?\s+([0-9.eE+]+)\s*$/gm);

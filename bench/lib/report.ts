@@ -38,6 +38,16 @@ export interface LatencyRow {
   readonly reference?: RunResult;
 }
 
+/** The agent with N workers against 1 worker, closed-loop capacity. */
+export interface WorkersRow {
+  readonly innerSize: number;
+  readonly workers: number;
+  readonly one: RunResult;
+  readonly many: RunResult;
+  /** many pps / one pps */
+  readonly speedup: number;
+}
+
 export interface MemoryResult {
   readonly flows: number;
   readonly rssIdleKb: number;
@@ -57,6 +67,7 @@ export interface BenchResults {
   readonly config: Record<string, unknown>;
   readonly capacity: CapacityRow[];
   readonly latency: LatencyRow[];
+  readonly workers: WorkersRow[];
   memory?: MemoryResult;
   readonly notes: string[];
 }
@@ -102,7 +113,8 @@ function mb(kb: number): string {
 export function markdownReport(r: BenchResults, agentName: string): string {
   const m = r.machine;
   const L: string[] = [];
-  L.push(`**Machine:** \`${m.arch}\`, ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, ${m.kernel}`
+  const agentNode = r.config.agentNodeVersion ? ` (agent on Node ${String(r.config.agentNodeVersion).replace(/^v/, '')})` : '';
+  L.push(`**Machine:** \`${m.arch}\`, ${m.cpuModel}, ${m.cores} cores, Node ${m.node}${agentNode}, ${m.kernel}`
     + ` (load average at start ${m.loadAvgAtStart.join(' ')}). Loopback, ${r.config.flows} flows,`
     + ' outer source port per flow, GWLB GENEVE (40-byte header, 3 AWS options).');
   L.push('');
@@ -118,6 +130,27 @@ export function markdownReport(r: BenchResults, agentName: string): string {
     const nodeCpu = withNode ? ` ${cpu(c.nodeReflector)} |` : '';
     L.push(`| ${c.innerSize} B | ${fmtPps(c.agent.pps)} |${nodeCol} ${fmtPps(c.reference.pps)} | ${c.ratio.toFixed(2)} `
       + `| ${cpu(c.agent)} |${nodeCpu} ${cpu(c.reference)} |`);
+  }
+  if (r.capacity.length) {
+    // Per core: packets per second of CPU (1e9 / ns per packet), independent of how much CPU each got.
+    const perCore = (x: RunResult): number => (x.target_ns_per_packet > 0 ? 1e9 / x.target_ns_per_packet : 0);
+    L.push('');
+    L.push(`| Inner packet | ${agentName} per core (1 worker) | Reference per core | ${agentName} / reference per core |`);
+    L.push('|---|---|---|---|');
+    for (const c of r.capacity) {
+      const a = perCore(c.agent);
+      const ref = perCore(c.reference);
+      L.push(`| ${c.innerSize} B | ${fmtPps(a)} | ${fmtPps(ref)} | ${ref ? (a / ref).toFixed(2) : 'n/a'} |`);
+    }
+  }
+  if (r.workers.length) {
+    L.push('');
+    L.push(`| Inner packet | 1 worker | ${r.workers[0].workers} workers | Speed-up | CPU 1 / ${r.workers[0].workers} workers | CPU per packet 1 / ${r.workers[0].workers} workers |`);
+    L.push('|---|---|---|---|---|---|');
+    for (const w of r.workers) {
+      L.push(`| ${w.innerSize} B | ${fmtPps(w.one.pps)} | ${fmtPps(w.many.pps)} | ${w.speedup.toFixed(2)} `
+        + `| ${w.one.target_cpu_pct.toFixed(0)} % / ${w.many.target_cpu_pct.toFixed(0)} % | ${cpu(w.one)} / ${cpu(w.many)} |`);
+    }
   }
   if (r.latency.length) {
     L.push('');
@@ -189,6 +222,12 @@ export function benchNotes(r: BenchResults, name: string, raw: boolean): string[
   }
   const bad = [...r.capacity.map((c) => c.agent), ...r.latency.map((l) => l.agent)].some((x) => x.bad || x.cookie_mismatch || x.bad_size);
   if (bad) notes.push(`Some replies from ${name} were malformed or changed: see results.json (bad, bad_size, cookie_mismatch).`);
+  if (r.workers.length && r.machine.cores <= r.workers[0].workers) {
+    notes.push(`Workers: ${r.workers[0].workers} workers on ${r.machine.cores} cores share them with the load generator and`
+      + ' the kernel\'s loopback work, so this compares the overhead of several workers, not their scaling. To measure'
+      + ' scaling, run on an instance with more cores than workers + 1 (for example a c7g.4xlarge:'
+      + ' `npm run bench -- --workers 4 --skip-rss --skip-latency`), or drive the appliance from other instances.');
+  }
   const load = r.machine.loadAvgAtStart[0];
   if (load > 0.5) notes.push(`The machine was not idle at start (load average ${load}): figures are indicative only.`);
   return notes;

@@ -108,17 +108,23 @@ export interface AgentStartOptions {
   readonly nodeArgs?: string[];
   readonly replyMode?: 'bound-port' | 'dgram';
   readonly extraArgs?: string[];
+  /** The node executable. @default process.execPath */
+  readonly node?: string;
+  /** --workers. @default - not passed (the agent's default) */
+  readonly workers?: number;
 }
 
 export async function startAgent(o: AgentStartOptions): Promise<Target> {
   if (!existsSync(o.script)) throw new Error(`${o.script} does not exist: run node scripts/bundle-agent.js (or use --target node-reflector)`);
   const healthPort = await freeTcpPort('127.0.0.1');
   const replyMode = o.replyMode ?? 'bound-port';
-  const proc = startProcess(process.execPath, [...(o.nodeArgs ?? []), o.script, '--listen', o.listen,
+  const workers = o.workers === undefined ? [] : ['--workers', String(o.workers)];
+  const proc = startProcess(o.node ?? process.execPath, [...(o.nodeArgs ?? []), o.script, '--listen', o.listen,
     '--port', String(o.port), '--health-port', String(healthPort), '--policy', o.policyFile,
-    '--reply-mode', replyMode, ...(o.extraArgs ?? [])]);
-  await waitHealthy(proc, healthPort, 'agent');
-  return healthTarget('agent', proc, o.port, healthPort, replyMode === 'bound-port');
+    '--reply-mode', replyMode, ...workers, ...(o.extraArgs ?? [])]);
+  const name = o.workers === undefined || o.workers === 1 ? 'agent' : `agent-${o.workers}w`;
+  await waitHealthy(proc, healthPort, name);
+  return healthTarget(name, proc, o.port, healthPort, replyMode === 'bound-port');
 }
 
 /** The trivial Node reflector: same CLI and reply semantics as the agent, no inspection. */

@@ -6,7 +6,8 @@
  * other) ordered by last use. Because every flow in a list has the same idle timeout, the tail of
  * each list is its next flow to expire, so sweep() is O(expired). When the table is full the least
  * recently used flow of the two tails is evicted. A lookup of an existing flow allocates nothing.
- * About 85 bytes per flow (1,000,000 flows ~ 85 MB; pages are committed as slots get used).
+ * About 85 bytes per flow (1,000,000 flows ~ 85 MB; pages are committed as slots get used), 8 more
+ * with `shared`.
  *
  * The 5-tuple is stored in canonical order (lower address/port endpoint first), so both
  * directions of a connection share one entry when GWLB gives them the same cookie. The bucket

@@ -199,3 +199,11 @@ export function startHealthServer(source: HealthSource, address: string, port: n
     });
   });
 }
+
+/** Close the HTTP server and its open connections; resolves when it is closed. */
+export function closeHealthServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

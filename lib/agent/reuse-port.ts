@@ -36,3 +36,26 @@ function bind(s: Socket, port: number): Promise<number> {
     });
   });
 }
+
+/**
+ * Rejects with `cannot bind UDP address:port: CODE` unless a plain (not SO_REUSEPORT) socket can
+ * bind it now. Workers bind with SO_REUSEPORT, which would silently share the port with any
+ * process of the same user that holds it with SO_REUSEPORT too (e.g. a second agent): this check
+ * keeps the port the agent's alone, as an exclusive bind does.
+ */
+export async function assertUdpPortFree(address: string, port: number): Promise<void> {
+  const s = createUdp4Socket(false);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.bind({ port, address, exclusive: true }, () => resolve());
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`cannot bind UDP ${address}:${port}: ${e.code ?? e.message}`);
+  } finally {
+    await new Promise<void>((resolve) => {
+      try { s.close(() => resolve()); } catch { resolve(); }
+    });
+  }
+}

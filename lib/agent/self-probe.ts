@@ -27,6 +27,12 @@
  *   T:A in dgram mode) is not the probe's request source S:p.
  * - dgram mode: the listening socket replies from T:A to S:A; the same receivers apply.
  *
+ * Worker mode (workers.ts, option `worker`): each worker runs its own probe, from
+ * workerProbeSource(index) (127.81.x.y), to a probe intake socket of that worker (an ephemeral port on
+ * T, connected to the probe's S:p; see dataplane.ts) instead of A, so it reaches that worker and no
+ * other; the reply goes to S:A as above, where the receiver binds with SO_REUSEPORT (the workers'
+ * listening sockets hold *:A with it), so replyViaListeningSocket is false even with 0.0.0.0.
+ *
  * Probes use one constant flow (cookie + inner 5-tuple), so they hold one flow-table entry at most;
  * a sequence number in the inner payload tells probes apart. Their traffic is counted in the data
  * plane's probe counters, never in the customer ones.

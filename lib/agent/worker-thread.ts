@@ -12,7 +12,7 @@
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { AgentConfig } from './cli';
-import { Agent } from './main';
+import { Agent } from './agent';
 import { Logger } from './log';
 import { allowAllPolicy, parsePolicy } from './policy';
 import { SharedBlockTable, SharedBlockTableInit } from './shared-blocks';
@@ -36,7 +36,9 @@ export type SupervisorMessage =
   | { readonly type: 'drain' }
   | { readonly type: 'stop' }
   /** Only with GWLB_AGENT_TEST_HOOKS=1 (workers.ts): throw an uncaught exception, as a bug would. */
-  | { readonly type: 'crash' };
+  | { readonly type: 'crash' }
+  /** Only with GWLB_AGENT_TEST_HOOKS=1: block the worker's event loop for `ms`, as a stuck worker would. */
+  | { readonly type: 'stall'; readonly ms: number };
 
 export function isWorkerInit(data: unknown): data is WorkerInit {
   return typeof data === 'object' && data !== null && (data as WorkerInit).gwlbAgentWorker === true;
@@ -79,6 +81,11 @@ export function runWorkerThread(init: WorkerInit): void {
       case 'stop':
         void agent.stop().finally(() => port.close());
         break;
+      case 'stall': {
+        const until = Date.now() + m.ms;
+        while (Date.now() < until) { /* busy: nothing else runs in this thread */ }
+        break;
+      }
       case 'crash':
         setImmediate(() => {
           throw new Error('test hook: worker crash');

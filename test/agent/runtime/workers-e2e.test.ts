@@ -164,6 +164,15 @@ describe('gwlb-agent with --workers 2 (node 24, SO_REUSEPORT)', () => {
     expect(agent.child.exitCode).toBeNull();
   });
 
+  test('/healthz covers every worker: a stuck worker makes it 503, named, until it answers again', async () => {
+    expect((await httpGet(healthPort, '/healthz')).status).toBe(200);
+    agent.child.kill('SIGWINCH'); // test hook: worker 0 blocks its event loop for 3 s
+    await eventually(async () => (await httpGet(healthPort, '/healthz')).status === 503, 3000);
+    expect((await httpGet(healthPort, '/healthz')).body).toMatch(/worker 0: no answer within 1000 ms/);
+    await eventually(async () => (await httpGet(healthPort, '/healthz')).status === 200, 8000);
+    expect(metricValue(await metrics(), 'gwlb_agent_workers_running')).toBe(2);
+  }, 20000);
+
   test('SIGHUP reloads the policy in every worker', async () => {
     for (const from of onWorker) {
       await gwlb.send(geneve(ipv4Udp({ dstPort: 7777 }), 0x7777), from);
@@ -194,6 +203,65 @@ describe('gwlb-agent with --workers 2 (node 24, SO_REUSEPORT)', () => {
     expect(await agent.exited).toEqual({ code: 0, signal: null });
     expect(agent.logs.find((r) => r.msg === 'stopped')).toBeDefined();
   });
+});
+
+describe('gwlb-agent --workers 2 startup (node 24)', () => {
+  async function start(port: number): Promise<AgentProcess> {
+    return AgentProcess.spawn(['--listen', AGENT_ADDRESS, '--port', String(port), '--health-port', String(await freeTcpPort()),
+      '--workers', '2'], node24());
+  }
+
+  test('--max-flows bounds the flows of all workers together', async () => {
+    const port = await freeUdpPort();
+    const healthPort = await freeTcpPort();
+    const agent = AgentProcess.spawn(['--listen', AGENT_ADDRESS, '--port', String(port), '--health-port', String(healthPort),
+      '--workers', '2', '--max-flows', '6'], node24());
+    const gwlb = await FakeGwlb.create(port);
+    const sources: Socket[] = [];
+    try {
+      expect(await agent.waitForLog('gwlb-agent started', 20000)).toMatchObject({ workers: 2, maxFlowsPerWorker: 3 });
+      for (let i = 0; i < 16; i++) sources.push(await bindUdp(GWLB_ADDRESS, 0));
+      // 48 flows from 16 source ports: both workers get some (all 16 on one: p = 2^-15); each holds at most 3.
+      for (let f = 0; f < 48; f++) {
+        await gwlb.send(geneve(ipv4Udp({ srcPort: 30000 + f }), 0x100 + f), sources[f % sources.length]);
+        await gwlb.replies.next();
+      }
+      const text = (await httpGet(healthPort, '/metrics')).body;
+      const perWorker = [0, 1].map((w) => metricValue(text, 'gwlb_agent_worker_packets_received_total', { worker: String(w) }) ?? 0);
+      expect(perWorker.every((n) => n > 0)).toBe(true);
+      expect(metricValue(text, 'gwlb_agent_active_flows')).toBe(6);
+    } finally {
+      for (const s of sources) await closeUdp(s);
+      await gwlb.close();
+      await agent.stop();
+    }
+  }, 30000);
+
+  test('fails with exit 1 when the UDP port is in use', async () => {
+    const port = await freeUdpPort();
+    const holder = await bindUdp(AGENT_ADDRESS, port);
+    try {
+      const agent = await start(port);
+      expect((await agent.exited).code).toBe(1);
+      expect(agent.stderr).toBe(`gwlb-agent: cannot bind UDP ${AGENT_ADDRESS}:${port}: EADDRINUSE\n`);
+    } finally {
+      await closeUdp(holder);
+    }
+  });
+
+  test('fails with exit 1 when another agent already holds the port (SO_REUSEPORT does not let it share)', async () => {
+    const port = await freeUdpPort();
+    const first = await start(port);
+    try {
+      await first.waitForLog('gwlb-agent started', 20000);
+      const second = await start(port);
+      expect((await second.exited).code).toBe(1);
+      expect(second.stderr).toBe(`gwlb-agent: cannot bind UDP ${AGENT_ADDRESS}:${port}: EADDRINUSE\n`);
+      expect(first.child.exitCode).toBeNull();
+    } finally {
+      await first.stop();
+    }
+  }, 30000);
 });
 
 describe('gwlb-agent --workers on node without reusePort', () => {
