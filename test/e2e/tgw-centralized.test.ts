@@ -5,8 +5,10 @@
  * in both directions; a payload rule cuts one flow while another continues; with the stand-in
  * stopped nothing passes (no route around inspection).
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { sleep } from './helpers/lab';
+import * as path from 'node:path';
+import { REPO, sleep } from './helpers/lab';
 import { TGW_ADDR, TgwLab } from './helpers/tgw-lab';
 
 const MARKER = 'GWLB-E2E-FORBIDDEN';
@@ -77,10 +79,22 @@ describe('centralized inspection lab (two spokes, internet, TGW hub with gwlb-si
 
   test('fails closed: with the stand-in stopped, neither east-west nor egress passes', async () => {
     await lab.procs.find((p) => p.name === 'sim')!.stop();
+    expect(spawnSync('ip', ['netns', 'pids', lab.ns('hub')], { encoding: 'utf8' }).stdout.trim()).toBe(''); // nothing runs in the hub
     const eastWest = await lab.fetch('spokea', TGW_ADDR.spokeB, '/hello', 2);
     const egress = await lab.fetch('spokeb', TGW_ADDR.internet, '/hello', 2);
     expect(eastWest.code).not.toBe(0);
     expect(egress.code).not.toBe(0);
     expect(eastWest.body.length + egress.body.length).toBe(0);
+  });
+});
+
+describe('npm run demo:tgw', () => {
+  test('runs every step and leaves no namespace behind', () => {
+    const r = spawnSync('bash', [path.join(REPO, 'scripts', 'demo-tgw.sh')], { encoding: 'utf8', timeout: 110000 });
+    expect(r.stdout).toContain('through agent 10.78.3.1');
+    expect(r.stdout).toContain('neither east-west nor egress passes');
+    expect(r.stdout).toContain('Demo finished.');
+    expect(r.status).toBe(0);
+    expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toMatch(/^gwtgwdemo-/m);
   });
 });
