@@ -20,6 +20,13 @@ export const tgwTableBypass: GwlbRule = {
     const findings: Finding[] = [];
     const inspections = tgw.inspectionAttachments();
     const gateways = new Set(inspections.map((a) => refTarget(a.transitGatewayId)).filter((k) => k !== undefined));
+    for (const imported of new Set(inspections.filter((a) => refTarget(a.transitGatewayId) === undefined))) {
+      findings.push(unresolved(UnresolvedRuleId.T, {
+        resources: [[imported, 'Properties/TransitGatewayId']],
+        message: `Transit Gateway ${describe(imported.transitGatewayId)} of inspection attachment ${nameOf(imported)} is not in the app: whether its default route table association and propagation are off cannot be checked.`,
+        fix: 'Check that the Transit Gateway has DefaultRouteTableAssociation and DefaultRouteTablePropagation disable (or acknowledge this warning).',
+      }));
+    }
     for (const key of gateways) {
       const gateway = tgw.transitGateways.get(key);
       for (const [property, value] of gateway ? [['DefaultRouteTableAssociation', gateway.defaultRouteTableAssociation], ['DefaultRouteTablePropagation', gateway.defaultRouteTablePropagation]] as const : []) {
