@@ -1,5 +1,5 @@
 import { GwlbModel, isGwlbEndpoint } from './model';
-import { EndpointNode, ModelNode, ModelValue, ResourceMeta } from './model-types';
+import { EndpointNode, ModelNode, ModelValue, ResourceMeta, RouteTargetKind } from './model-types';
 import { asString, asStringList, isUnresolved, Resolved, Unresolved } from './resolve';
 import { refTarget, ResourceKey } from './tokens';
 
@@ -72,6 +72,7 @@ export class TgwModel {
   readonly propagations: TgwLinkNode[] = [];
   readonly vpcs = new Map<ResourceKey, VpcNode>();
   readonly natGateways = new Map<ResourceKey, NatGatewayNode>();
+  private inspections?: TgwAttachmentNode[];
 
   private constructor(readonly model: GwlbModel) {
     const extraBlocks: Array<{ meta: ResourceMeta; props: Record<string, unknown> }> = [];
@@ -146,9 +147,23 @@ export class TgwModel {
     return typeof vpcId === 'string' ? [...this.model.endpoints.values()].filter((e) => isGwlbEndpoint(e) && e.vpcId === vpcId) : [];
   }
 
-  /** Attachments of VPCs that hold a GWLB endpoint: the inspection VPCs' attachments. */
+  /**
+   * The inspection VPCs' attachments: attachments of a VPC holding GWLB endpoints that either
+   * receive a Transit Gateway route for 0.0.0.0/0 or have a subnet sending 0.0.0.0/0 to a GWLB
+   * endpoint. (A spoke with endpoints of its own for distributed ingress inspection is neither.)
+   */
   inspectionAttachments(): TgwAttachmentNode[] {
-    return [...this.attachments.values()].filter((a) => this.gwlbEndpointsOfVpc(a.vpcId).length > 0);
+    this.inspections ??= [...this.attachments.values()].filter((a) => this.gwlbEndpointsOfVpc(a.vpcId).length > 0
+      && (this.routes.some((r) => r.destination === '0.0.0.0/0' && refTarget(r.attachmentId) === a.meta.key)
+        || a.subnetIds.some((id) => this.subnetSendsDefaultToEndpoint(id))));
+    return this.inspections;
+  }
+
+  private subnetSendsDefaultToEndpoint(id: ModelValue): boolean {
+    const subnet = this.model.lookup(this.model.subnets, id);
+    const association = subnet ? this.model.subnetAssociation(subnet) : undefined;
+    const table = association ? this.model.lookup(this.model.routeTables, association.routeTableId) : undefined;
+    return table !== undefined && this.model.routesOf(table).some((r) => r.destination === '0.0.0.0/0' && r.target.kind === RouteTargetKind.GWLB_ENDPOINT);
   }
 
   /** The other attachments of the Transit Gateway of an inspection attachment: the spokes. */

@@ -1,5 +1,5 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import {
   GatewayLoadBalancerEndpoint, IGatewayLoadBalancerEndpointService, routeSubnetThroughEndpoint, routeThroughEndpoint,
 } from '../../gwlb';
@@ -207,10 +207,10 @@ export class CentralizedInspection extends Construct {
    * endpoint (internet replies into inspection). The routes are created in `scope`, such as the
    * spoke; `InspectedSpoke` calls this for its CIDR blocks. Returns the routes.
    */
-  public routeSpokeCidr(scope: IConstruct, id: string, cidr: string): ec2.CfnRoute[] {
+  public routeSpokeCidr(scope: Construct, id: string, cidr: string): ec2.CfnRoute[] {
     validateIpv4Cidr(this, 'cidr', cidr);
     const routes: ec2.CfnRoute[] = [];
-    const group = new Construct(scope as Construct, id);
+    const group = new Construct(scope, id);
     this.endpointSubnets.forEach((subnet, i) => {
       const route = new ec2.CfnRoute(group, `EndpointSubnet${i + 1}`, {
         routeTableId: subnet.routeTable.routeTableId,

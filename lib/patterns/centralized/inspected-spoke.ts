@@ -105,7 +105,11 @@ export class InspectedSpoke extends Construct {
     }
     const attachmentSubnets = props.attachmentSubnets ? this.select('attachmentSubnets', props.attachmentSubnets)
       : props.vpc ? firstPerZone(this.routedSubnets) : this.select('attachmentSubnets', { subnetGroupName: SPOKE_ATTACHMENT_GROUP });
-    this.cidrs = planned ?? [vpcPrimaryCidr(this.vpc)];
+    if (firstPerZone(attachmentSubnets).length !== attachmentSubnets.length) {
+      fail(this, `attachmentSubnets selected ${attachmentSubnets.length} subnets in ${firstPerZone(attachmentSubnets).length} availability zones: `
+        + 'a Transit Gateway attachment takes one subnet per zone (narrow the selection or use onePerAz: true)');
+    }
+    this.cidrs = planned ?? [this.primaryCidr()];
     if (planned === undefined) {
       this.checkOverlaps(hub, this.cidrs);
     }
@@ -153,6 +157,14 @@ export class InspectedSpoke extends Construct {
         `${b.route.node.path}: route ${b.destination} of spoke subnet ${b.subnet.node.path} goes to ${b.target}, not the Transit `
         + `Gateway: it skips inspection. Route it to the Transit Gateway, or list it in uninspected (UninspectedTraffic.route() or .subnets()) with a reason.`),
     });
+  }
+
+  private primaryCidr(): string {
+    const cidr = vpcPrimaryCidr(this.vpc);
+    if (cidr === undefined) {
+      fail(this, `cidrs: the CIDR block of vpc ${this.vpc.node.path} is unknown; give cidrs, or import the VPC with vpcCidrBlock`);
+    }
+    return cidr;
   }
 
   private resolveVpc(props: InspectedSpokeProps): ec2.IVpc {

@@ -4,13 +4,20 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 /** The path validator's id for a spoke route that skips the Transit Gateway, as acknowledged by `UninspectedTraffic`. */
 export const SPOKE_BYPASS_ACK_ID = 'GwlbPathValidator::GWLB-T3-SPOKE-ROUTE-BYPASS';
 
-/** The primary IPv4 CIDR block of a VPC: the literal of an `ec2.Vpc` of this app, else `vpcCidrBlock`. */
-export function vpcPrimaryCidr(vpc: ec2.IVpc): string {
+/**
+ * The primary IPv4 CIDR block of a VPC: the literal of an `ec2.Vpc` of this app, else
+ * `vpcCidrBlock`; undefined when an imported VPC was given none.
+ */
+export function vpcPrimaryCidr(vpc: ec2.IVpc): string | undefined {
   const resource = vpc.node.defaultChild;
   if (resource instanceof ec2.CfnVPC && typeof resource.cidrBlock === 'string' && !Token.isUnresolved(resource.cidrBlock)) {
     return resource.cidrBlock;
   }
-  return vpc.vpcCidrBlock;
+  try {
+    return vpc.vpcCidrBlock;
+  } catch {
+    return undefined; // Vpc.fromVpcAttributes() without vpcCidrBlock
+  }
 }
 
 /** Route properties that make a route leave the VPC without the Transit Gateway. */

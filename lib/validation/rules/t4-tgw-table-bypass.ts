@@ -14,12 +14,19 @@ import { GwlbRule } from './rule';
 export const tgwTableBypass: GwlbRule = {
   id: RuleId.TGW_TABLE_BYPASS,
   unresolvedId: UnresolvedRuleId.T,
-  description: 'The Transit Gateway has default route table association and propagation off, and each spoke is associated with a table that sends 0.0.0.0/0 to the inspection attachment and has no route to, or propagation from, another spoke.',
+  description: 'The Transit Gateway has default route table association and propagation off; each spoke is associated with a table that sends 0.0.0.0/0 to the inspection attachment and has no route to, or propagation from, another spoke; the inspection table routes each spoke back.',
   check: (model: GwlbModel): Finding[] => {
     const tgw = TgwModel.of(model);
     const findings: Finding[] = [];
     const inspections = tgw.inspectionAttachments();
     const gateways = new Set(inspections.map((a) => refTarget(a.transitGatewayId)).filter((k) => k !== undefined));
+    for (const imported of new Set(inspections.filter((a) => refTarget(a.transitGatewayId) === undefined))) {
+      findings.push(unresolved(UnresolvedRuleId.T, {
+        resources: [[imported, 'Properties/TransitGatewayId']],
+        message: `Transit Gateway ${describe(imported.transitGatewayId)} of inspection attachment ${nameOf(imported)} is not in the app: whether its default route table association and propagation are off cannot be checked.`,
+        fix: 'Check that the Transit Gateway has DefaultRouteTableAssociation and DefaultRouteTablePropagation disable (or acknowledge this warning).',
+      }));
+    }
     for (const key of gateways) {
       const gateway = tgw.transitGateways.get(key);
       for (const [property, value] of gateway ? [['DefaultRouteTableAssociation', gateway.defaultRouteTableAssociation], ['DefaultRouteTablePropagation', gateway.defaultRouteTablePropagation]] as const : []) {
@@ -37,6 +44,7 @@ export const tgwTableBypass: GwlbRule = {
       const spokes = tgw.spokeAttachments(inspection);
       for (const spoke of spokes) {
         findings.push(...checkSpoke(tgw, spoke, spokes, inspections, inspectionTables));
+        findings.push(...checkReturn(tgw, inspection, spoke));
       }
     }
     return findings;
@@ -101,5 +109,27 @@ function propagationFinding(
     resources: [[propagation, 'Properties/TransitGatewayAttachmentId'], ...base, other],
     message: `Spoke attachment ${nameOf(other)} propagates into route table ${describe(association.routeTableId)} of spoke ${nameOf(spoke)}: its CIDR becomes a more specific route than 0.0.0.0/0, so traffic between the two spokes skips inspection.`,
     fix: `Remove propagation ${propagation.meta.logicalId} (propagate spokes into the inspection table only), or acknowledge this rule on it if east-west traffic is meant to be uninspected.`,
+  })];
+}
+
+/** The inspection attachment's table must route the spoke back: a propagation from it, or a static route to it. */
+function checkReturn(tgw: TgwModel, inspection: TgwAttachmentNode, spoke: TgwAttachmentNode): Finding[] {
+  const tables = tgw.associationsOf(inspection).map((a) => a.routeTableId);
+  if (tables.length === 0 || tables.some((t) => !tgw.lookup(tgw.routeTables, t))) {
+    return tables.length === 0 ? [unresolved(UnresolvedRuleId.T, {
+      resources: [inspection],
+      message: `Inspection attachment ${nameOf(inspection)} has no route table association in the app: the way back to the spokes cannot be checked.`,
+      fix: `Associate ${inspection.meta.logicalId} with the inspection route table (spoke CIDRs -> spokes).`,
+    })] : [];
+  }
+  const routed = tables.some((t) => tgw.propagationsInto(t).some((p) => refTarget(p.attachmentId) === spoke.meta.key)
+    || tgw.routesOf(t).some((r) => !r.blackhole && refTarget(r.attachmentId) === spoke.meta.key));
+  if (routed) {
+    return [];
+  }
+  return [violation(RuleId.TGW_TABLE_BYPASS, {
+    resources: [spoke, inspection],
+    message: `The inspection route table ${tables.map(describe).join(', ')} has neither a propagation from nor a route to spoke attachment ${nameOf(spoke)}: inspected traffic to that spoke is dropped at the Transit Gateway.`,
+    fix: `Propagate ${spoke.meta.logicalId} into the inspection route table (TransitGatewayRouteTablePropagation), or add a static route for its CIDR.`,
   })];
 }

@@ -132,6 +132,23 @@ describe('InspectedSpoke', () => {
     expect(() => hub.addSpoke('B', { vpc, subnets: { subnetGroupName: 'Nope' } })).toThrow(/subnets: There are no subnet groups with name 'Nope'/);
   });
 
+  test('fails on attachment subnets with two in one zone, naming the prop', () => {
+    const { stack, hub } = setup();
+    const vpc = natVpc(stack);
+    expect(() => hub.addSpoke('A', { vpc, attachmentSubnets: { subnets: [vpc.privateSubnets[0], vpc.publicSubnets[0], vpc.privateSubnets[1]] } }))
+      .toThrow(/attachmentSubnets selected 3 subnets in 2 availability zones/);
+  });
+
+  test('an imported VPC: uses its vpcCidrBlock, and fails naming cidrs when it has none', () => {
+    const { stack, hub } = setup();
+    const attrs = { availabilityZones: ['eu-west-1a'], isolatedSubnetIds: ['subnet-0123456789abcdef0'], isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef0'] };
+    const known = ec2.Vpc.fromVpcAttributes(stack, 'Known', { ...attrs, vpcId: 'vpc-0123456789abcdef0', vpcCidrBlock: '10.7.0.0/16' });
+    expect(hub.addSpoke('Known', { vpc: known }).cidrs).toEqual(['10.7.0.0/16']);
+    const unknown = ec2.Vpc.fromVpcAttributes(stack, 'Unknown', { ...attrs, vpcId: 'vpc-0123456789abcdef1' });
+    expect(() => hub.addSpoke('Unknown', { vpc: unknown })).toThrow(/cidrs: the CIDR block of vpc Hub\/Unknown is unknown; give cidrs/);
+    expect(hub.addSpoke('Given', { vpc: unknown, cidrs: ['10.8.0.0/16'] }).cidrs).toEqual(['10.8.0.0/16']);
+  });
+
   test('fails on an exception without a real reason', () => {
     expect(() => UninspectedTraffic.subnets({}, 'because')).toThrow(/give a real reason .* got 'because'/);
   });

@@ -126,6 +126,23 @@ describe('hand-written centralized inspection template', () => {
     expect(f.map((x) => x.message).join(' ')).toContain('no 0.0.0.0/0 route to the inspection attachment');
   });
 
+  test('fails T4 when a spoke is not propagated into the inspection table (its inspected traffic cannot come back)', () => {
+    const t = load();
+    delete t.Resources.Spoke2IntoFirewallTable;
+    const f = errors(check(t));
+    expect(f.map((x) => x.ruleId)).toEqual([RuleId.TGW_TABLE_BYPASS]);
+    expect(f[0].message).toContain('neither a propagation from nor a route to spoke attachment Spoke2Attachment');
+  });
+
+  test('a spoke with GWLB endpoints of its own (distributed ingress inspection) is still a spoke, not an inspection VPC', () => {
+    const t = load();
+    t.Resources.Spoke1IngressEndpoint = { Type: 'AWS::EC2::VPCEndpoint', Properties: {
+      VpcEndpointType: 'GatewayLoadBalancer', VpcId: { Ref: 'Spoke1Vpc' }, ServiceName: 'com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0', SubnetIds: [{ Ref: 'Spoke1SubnetA' }],
+    } };
+    expect(errors(check(t))).toEqual([]);
+    expect(check(t).filter((x) => x.ruleId.startsWith('GWLB-T'))).toEqual([]);
+  });
+
   test('warns (does not guess) when a spoke VPC is imported and its CIDR is unknown', () => {
     const t = load();
     t.Resources.Spoke2Attachment.Properties.VpcId = 'vpc-0123456789abcdef0';

@@ -53,6 +53,7 @@ const VARIANTS: Variant[] = [
       hub.addSpoke('SpokeB', { cidr: '10.2.0.0/16' });
     },
     coverage: { inspectionAttachments: 1, attachmentSubnets: 2, spokeAttachments: 2, knownSpokeCidrs: 2 },
+    warnings: ['GWLB-T-UNRESOLVED'], // its default association/propagation settings cannot be seen
   },
   {
     name: 'a separate security VPC, hub and spokes in three stacks',
