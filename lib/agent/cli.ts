@@ -4,6 +4,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
+import { AWS_HELP, AWS_OPTIONS, AwsConfig, parseAwsOptions } from './cloudwatch/options';
 import { isLogLevel, LOG_LEVELS, LogLevel } from './log';
 
 export type ReplyMode = 'bound-port' | 'dgram';
@@ -30,6 +31,8 @@ export interface AgentConfig {
   /** Self-probe period; 0: no self-probe. */
   readonly selfProbeIntervalMs: number;
   readonly sendPath: SendPathMode;
+  /** CloudWatch metrics and logs, policy from SSM (cloudwatch/options.ts). @default - none */
+  readonly aws?: AwsConfig;
 }
 
 export const DEFAULT_CONFIG: AgentConfig = {
@@ -87,6 +90,7 @@ Options:
                            (default). dgram: always the dgram API.
   --help                   Show this help and exit
 
+${AWS_HELP}
 Signals: SIGHUP reloads --policy (an invalid file keeps the running policy);
 SIGTERM/SIGINT start draining.
 `;
@@ -105,6 +109,7 @@ const OPTIONS = {
   'self-probe-interval-ms': { type: 'string' },
   'send-path': { type: 'string' },
   'help': { type: 'boolean' },
+  ...AWS_OPTIONS,
 } as const;
 
 /** Parse argv (without node and script). Throws CliError. */
@@ -128,7 +133,11 @@ export function parseCli(argv: readonly string[]): CliResult {
     maxFlows: integer('--max-flows', str('max-flows'), DEFAULT_CONFIG.maxFlows, 1, 100_000_000, 'is not a whole number'),
     selfProbeIntervalMs: selfProbeInterval(str('self-probe-interval-ms')),
     sendPath: oneOf('--send-path', str('send-path'), SEND_PATH_MODES, DEFAULT_CONFIG.sendPath),
+    aws: parseAwsOptions(str),
   };
+  if (config.aws?.policyParameter !== undefined && config.policyFile !== undefined) {
+    throw new CliError('--policy-parameter: not together with --policy (the policy comes from one place)');
+  }
   return { kind: 'run', config };
 }
 

@@ -14,6 +14,7 @@
  */
 import type { Server } from 'node:http';
 import { AgentConfig, CliError, HELP, parseCli } from './cli';
+import { AwsIntegration } from './cloudwatch/integration';
 import { CoarseClock } from './coarse-clock';
 import { Dataplane } from './dataplane';
 import { DROP_REASON_NAMES } from './drop-reasons';
@@ -215,17 +216,21 @@ export class Agent implements HealthSource {
       return;
     }
     try {
-      const policy = loadPolicyFile(file);
-      this.inspector.setPolicy(policy);
-      this.policyRuleCount = policy.ruleCount;
-      this.metrics.policyReloads++;
-      this.log.info('policy reloaded', { policy: file, policyRules: policy.ruleCount, policyGeneration: this.inspector.policyGeneration });
+      this.applyPolicy(loadPolicyFile(file), { policy: file });
     } catch (err) {
       this.metrics.policyReloadFailures++;
       this.log.error('policy reload rejected; keeping the running policy', {
         policy: file, error: (err as Error).message, policyGeneration: this.inspector.policyGeneration,
       });
     }
+  }
+
+  /** Run a validated policy from now on (file reload or SSM parameter); `source` is logged. */
+  applyPolicy(policy: CompiledPolicy, source: Record<string, unknown>): void {
+    this.inspector.setPolicy(policy);
+    this.policyRuleCount = policy.ruleCount;
+    this.metrics.policyReloads++;
+    this.log.info('policy reloaded', { ...source, policyRules: policy.ruleCount, policyGeneration: this.inspector.policyGeneration });
   }
 
   /** SIGTERM/SIGINT: report unhealthy at once, keep forwarding for drainSeconds, then resolve. */
@@ -365,32 +370,48 @@ export async function main(argv: readonly string[], io: AgentIo = processIo): Pr
     io.exit(2);
     return null;
   }
-  const log = new Logger(config.logLevel, io.stdout);
-  const agent = new Agent(config, policy, log);
+  let aws: AwsIntegration | undefined;
+  let log = new Logger(config.logLevel, io.stdout);
+  let agent: Agent;
   try {
+    // CloudWatch and SSM (cloudwatch/integration.ts): off the packet path, never blocking it.
+    aws = config.aws ? await AwsIntegration.prepare({ config: config.aws }) : undefined;
+    if (aws) log = new Logger(config.logLevel, aws.sink(io.stdout));
+    const fromSsm = await aws?.initialPolicy(log);
+    agent = new Agent(config, fromSsm?.policy ?? policy, log);
     await agent.start();
+    aws?.attach(agent, log, fromSsm);
   } catch (err) {
+    if (err instanceof PolicyError) {
+      io.stderr(`gwlb-agent: --policy-parameter: ${err.message}\n`);
+      io.exit(2);
+      return null;
+    }
     log.error('startup failed', { error: (err as Error).message });
     io.stderr(`gwlb-agent: ${(err as Error).message}\n`);
+    await aws?.close(0);
     io.exit(1);
     return null;
   }
-  installSignalHandlers(agent, log, io);
+  installSignalHandlers(agent, log, io, aws);
   return agent;
 }
 
-function installSignalHandlers(agent: Agent, log: Logger, io: AgentIo): void {
-  process.on('SIGHUP', () => agent.reloadPolicy());
+function installSignalHandlers(agent: Agent, log: Logger, io: AgentIo, aws?: AwsIntegration): void {
+  process.on('SIGHUP', () => aws?.pollPolicyNow() || agent.reloadPolicy());
   const onStop = (signal: NodeJS.Signals): void => {
     if (agent.isDraining) {
       log.warn('second stop signal: exiting now', { signal });
-      void agent.stop().finally(() => io.exit(0));
+      void agent.stop().then(() => aws?.close(0)).finally(() => io.exit(0));
       return;
     }
     void agent.drain(signal)
       .then(() => agent.stop())
       .then(() => {
         log.info('stopped', { packetsIn: agent.metrics.packetsIn, packetsOut: agent.metrics.packetsOut });
+        return aws?.close();
+      })
+      .finally(() => {
         io.exit(0);
       });
   };
