@@ -20,6 +20,8 @@ export interface RecordedCall {
 
 export class AwsStandIn {
   mode: StandInMode = 'ok';
+  /** Per-operation modes, overriding `mode`. */
+  readonly modes: Record<string, StandInMode> = {};
   readonly calls: RecordedCall[] = [];
   /** Answered requests per operation, whatever the mode. */
   readonly attempts: Record<string, number> = {};
@@ -94,13 +96,14 @@ export class AwsStandIn {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.slice(target.lastIndexOf('.') + 1) || 'unknown';
     this.attempts[operation] = (this.attempts[operation] ?? 0) + 1;
-    if (this.mode === 'hang') {
+    const mode = this.modes[operation] ?? this.mode;
+    if (mode === 'hang') {
       this.hanging.add(res);
       return;
     }
-    if (this.mode === 'error500') return this.reply(res, 500, { __type: 'InternalFailure', message: 'stand-in failure' });
-    if (this.mode === 'throttle') return this.reply(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
-    if (this.mode === 'invalid') return this.reply(res, 400, { __type: 'InvalidParameterValueException', message: 'bad datum' });
+    if (mode === 'error500') return this.reply(res, 500, { __type: 'InternalFailure', message: 'stand-in failure' });
+    if (mode === 'throttle') return this.reply(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
+    if (mode === 'invalid') return this.reply(res, 400, { __type: 'InvalidParameterValueException', message: 'bad datum' });
     const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
     const body = text === '' ? {} : JSON.parse(text);
     this.calls.push({ operation, body, headers: req.headers });
@@ -127,12 +130,13 @@ export class ImdsStandIn {
   static async start(paths: Record<string, string>): Promise<ImdsStandIn> {
     let self: ImdsStandIn;
     const server = http.createServer((req, res) => {
-      if (req.method === 'PUT' && req.url === '/latest/api/token') {
+      const url = (req.url ?? '').replace(/^\/+/, '/'); // the SDK joins the endpoint's "/" and the path
+      if (req.method === 'PUT' && url === '/latest/api/token') {
         self.tokenRequests++;
         res.end('stand-in-token');
         return;
       }
-      const value = req.headers['x-aws-ec2-metadata-token'] === 'stand-in-token' ? self.paths[req.url ?? ''] : undefined;
+      const value = req.headers['x-aws-ec2-metadata-token'] === 'stand-in-token' ? self.paths[url] : undefined;
       if (value === undefined) {
         res.writeHead(req.headers['x-aws-ec2-metadata-token'] ? 404 : 401);
         res.end();
