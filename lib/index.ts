@@ -1,3 +1,4 @@
 export * from './gwlb';
+export * from './monitoring';
 export * from './patterns';
 export * from './validation';

@@ -9,6 +9,7 @@ import {
   GeneveHealthCheck, GeneveHealthCheckProtocol, GeneveTarget, GeneveTargetGroup,
   IGatewayLoadBalancerEndpointService, TargetFailover,
 } from '../gwlb';
+import { IMonitoredInspection, InspectionMonitoring } from '../monitoring';
 import { Appliance } from './appliance';
 import { ApplianceFleet } from './appliance-fleet';
 import { ApplianceScaling } from './appliance-scaling';
@@ -149,10 +150,16 @@ export interface InspectionVpcProps {
   readonly allowAllOutbound?: boolean;
 
   /**
-   * The topic for the appliance group's scaling notifications.
+   * The topic for the appliance group's scaling notifications (and, by default, the alarms).
    * @default - a new topic
    */
   readonly notificationsTopic?: sns.ITopic;
+
+  /**
+   * Add a CloudWatch dashboard and alarms (an `InspectionMonitoring`); false leaves them out.
+   * @default true
+   */
+  readonly monitoring?: boolean;
 }
 
 /**
@@ -163,7 +170,7 @@ export interface InspectionVpcProps {
  * It is an {@link IGatewayLoadBalancerEndpointService}: pass it as the inspection service of
  * an `InspectedApplication`.
  */
-export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndpointService {
+export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndpointService, IMonitoredInspection {
   public readonly vpc: ec2.IVpc;
   /** The subnets of the appliances and the load balancer. */
   public readonly applianceSubnets: ec2.ISubnet[];
@@ -180,6 +187,8 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
   public readonly serviceName: string;
   /** The IP address type of the Gateway Load Balancer. */
   public readonly ipAddressType: GatewayLoadBalancerIpAddressType;
+  /** The dashboard and alarms, unless `monitoring: false`. */
+  public readonly monitoring?: InspectionMonitoring;
 
   constructor(scope: Construct, id: string, props: InspectionVpcProps = {}) {
     super(scope, id);
@@ -240,6 +249,19 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
       supportedIpAddressTypes: this.dualStack ? [ec2.IpAddressType.IPV4, ec2.IpAddressType.IPV6] : undefined,
     });
     this.serviceName = this.endpointService.serviceName;
+    if (props.monitoring !== false) {
+      this.monitoring = new InspectionMonitoring(this, 'Monitoring', { inspection: this });
+    }
+  }
+
+  /** The bundled agent's CloudWatch namespace; undefined for a custom appliance. */
+  public get agentMetricsNamespace(): string | undefined {
+    return this.appliances.metricsNamespace;
+  }
+
+  /** The appliance group's notifications topic. */
+  public get notificationsTopic(): sns.ITopic {
+    return this.appliances.notificationsTopic;
   }
 
   /** The IP address types the endpoint service accepts (IPv4, and IPv6 when dual-stack). */
