@@ -13,6 +13,7 @@ export const DOCUMENTED_INTERFACES = [
   'InspectedApplicationOptions',
   'InspectedApplicationProps',
   'AgentApplianceOptions',
+  'InspectionMonitoringProps',
   'GatewayLoadBalancerProps',
   'GeneveTargetGroupProps',
   'GeneveHealthCheck',
