@@ -19,7 +19,7 @@ const DEFAULT_ROOT_VOLUME_SIZE = Size.gibibytes(8);
 /** The Node.js package of the default appliance: an LTS line Amazon Linux 2023 supports. */
 const DEFAULT_NODE_PACKAGE = 'nodejs24';
 /** The agent's default CloudWatch namespace. */
-export const DEFAULT_AGENT_METRICS_NAMESPACE = 'GwlbInspection';
+const DEFAULT_AGENT_METRICS_NAMESPACE = 'GwlbInspection';
 /** How long user data waits for the agent's /healthz before it fails (and signals the failure). */
 const AGENT_HEALTHY_WITHIN_SECONDS = 300;
 

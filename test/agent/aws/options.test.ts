@@ -56,6 +56,6 @@ describe('buildMetricDatums', () => {
   });
 
   test('no self-probe: no self-probe metrics', () => {
-    expect(buildMetricDatums(zeroSample(), zeroSample(), id, at, 1).some((d) => d.MetricName.startsWith('SelfProbe'))).toBe(false);
+    expect(buildMetricDatums(zeroSample(), zeroSample(), id, at, 1).some((d) => (d.MetricName ?? '').startsWith('SelfProbe'))).toBe(false);
   });
 });
