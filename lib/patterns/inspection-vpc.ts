@@ -12,6 +12,7 @@ import {
 import { IMonitoredInspection, InspectionMonitoring } from '../monitoring';
 import { Appliance } from './appliance';
 import { ApplianceFleet } from './appliance-fleet';
+import { addAgentServiceEndpoints } from './agent-service-endpoints';
 import { ApplianceScaling } from './appliance-scaling';
 import { APPLIANCE_SUBNET_GROUP, createInspectionNetwork } from './inspection-vpc-layout';
 import { fail, showAz, subnetCidr } from './validation';
@@ -43,7 +44,9 @@ export interface InspectionVpcProps {
 
   /**
    * NAT gateways of the new VPC for the appliances' outbound HTTPS (Session Manager, packages).
-   * 0 makes the appliance subnets isolated (S3 stays reachable through a gateway endpoint).
+   * 0 makes the appliance subnets isolated (S3 stays reachable through a gateway endpoint; with
+   * the bundled agent, interface endpoints for SSM, CloudWatch, CloudWatch Logs and
+   * CloudFormation are added, about $0.01 per endpoint and zone-hour).
    * @default - one per availability zone
    */
   readonly natGateways?: number;
@@ -240,6 +243,9 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
     this.securityGroup = this.appliances.securityGroup;
     this.role = this.appliances.role;
     this.targetGroup.addTarget(GeneveTarget.autoScalingGroup(this.autoScalingGroup));
+    if (props.natGateways === 0 && props.existingVpc === undefined && this.appliances.metricsNamespace !== undefined) {
+      addAgentServiceEndpoints(this, this.vpc, this.applianceSubnets, this.autoScalingGroup);
+    }
 
     this.endpointService = new GatewayLoadBalancerEndpointService(this, 'EndpointService', {
       gatewayLoadBalancers: [this.gatewayLoadBalancer],

@@ -228,6 +228,13 @@ describe('InspectionVpc options', () => {
     template.resourceCountIs('AWS::EC2::InternetGateway', 0);
     expect(inspection.applianceSubnets).toHaveLength(2);
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+    // The agent's policy, metrics, logs and cfn-signal need these APIs without a NAT gateway.
+    const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint'))
+      .filter((e: any) => e.Properties.VpcEndpointType === 'Interface')
+      .map((e: any) => JSON.stringify(e.Properties.ServiceName).match(/\.(ssm|monitoring|logs|cloudformation)"/)![1]).sort();
+    expect(services).toEqual(['cloudformation', 'logs', 'monitoring', 'ssm']);
+    const [, asg] = onlyResource(template, 'AWS::AutoScaling::AutoScalingGroup');
+    expect(asg.DependsOn.filter((d: string) => /Endpoint[0-9A-F]{8}$/.test(d))).toHaveLength(4);
   });
 
   test('an x86_64 instance type gets the x86_64 image', () => {
