@@ -7,8 +7,9 @@
  *   node scripts/bundle-agent.js [outfile]
  *   require('./scripts/bundle-agent').bundleAgent(outfile)
  *
- * The bundle may only contain lib/agent sources and node built-ins; anything else
- * (e.g. an accidental aws-cdk-lib import) fails the build.
+ * The bundle may only contain lib/agent sources, node built-ins and the npm packages of the
+ * AWS SDK for JavaScript v3 that the agent's CloudWatch/SSM integration uses (and their own
+ * dependencies); anything else (e.g. an accidental aws-cdk-lib import) fails the build.
  */
 'use strict';
 
@@ -18,6 +19,8 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const ENTRY = path.join(ROOT, 'lib', 'agent', 'main.ts');
 const AGENT_DIR = path.join(ROOT, 'lib', 'agent') + path.sep;
+/** npm package scopes/names the agent bundle may contain (the AWS SDK v3 and what it depends on). */
+const ALLOWED_PACKAGES = /^(@aws-sdk|@smithy|@aws-crypto|@aws)\/|^(tslib|fast-xml-parser|strnum|bowser|uuid|@nodable\/[^/]+)\//;
 const DEFAULT_OUTFILE = path.join(ROOT, 'dist', 'agent', 'gwlb-agent.js');
 
 /**
@@ -44,13 +47,20 @@ function bundleAgent(outfile = DEFAULT_OUTFILE) {
   });
   const foreign = Object.keys(result.metafile.inputs)
     .map((input) => path.resolve(ROOT, input))
-    .filter((input) => !input.startsWith(AGENT_DIR));
+    .filter((input) => !input.startsWith(AGENT_DIR) && !isAllowedPackage(input));
   if (foreign.length > 0) {
     fs.rmSync(out, { force: true });
     throw new Error(`bundle-agent: the agent may only use lib/agent and node built-ins, but it pulls in: ${foreign.join(', ')}`);
   }
   fs.chmodSync(out, 0o755);
   return out;
+}
+
+/** True for a file inside node_modules of an allowed package. */
+function isAllowedPackage(input) {
+  const at = input.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+  if (at < 0) return false;
+  return ALLOWED_PACKAGES.test(input.slice(at + '/node_modules/'.length).split(path.sep).join('/'));
 }
 
 module.exports = { bundleAgent, DEFAULT_OUTFILE, ENTRY };

@@ -15,6 +15,7 @@ export const DOCUMENTED_INTERFACES = [
   'AgentApplianceOptions',
   'CustomApplianceOptions',
   'InspectionRoutingProps',
+  'InspectionMonitoringProps',
   'GatewayLoadBalancerProps',
   'GeneveTargetGroupProps',
   'GeneveHealthCheck',

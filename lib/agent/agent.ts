@@ -50,6 +50,10 @@ export interface WorkerRole {
 export interface AgentRuntime {
   start(): Promise<void>;
   reloadPolicy(): void;
+  /** Run a policy validated elsewhere (the SSM parameter poller): `text` is what workers are given. */
+  applyPolicy(text: string, policy: CompiledPolicy, source: Record<string, unknown>): void;
+  /** Counters of the runtime itself (policy reloads and refusals). */
+  readonly metrics: AgentMetrics;
   drain(signal: string): Promise<void>;
   readonly isDraining: boolean;
   stop(): Promise<void>;
@@ -254,6 +258,12 @@ export class Agent implements HealthSource, AgentRuntime {
         return {};
       },
     });
+  }
+
+  /** Run a validated policy from now on (e.g. a new SSM parameter version); `source` is logged. */
+  applyPolicy(_text: string, policy: CompiledPolicy, source: Record<string, unknown>): void {
+    this.setPolicy(policy);
+    this.log.info('policy reloaded', { ...source, policyRules: policy.ruleCount, policyGeneration: this.inspector.policyGeneration });
   }
 
   /** Replace the running policy (a reload; counted in gwlb_agent_policy_reloads_total). */

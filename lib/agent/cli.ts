@@ -4,6 +4,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
+import { AWS_HELP, AWS_OPTIONS, AwsConfig, parseAwsOptions } from './cloudwatch/options';
 import { isLogLevel, LOG_LEVELS, LogLevel } from './log';
 
 export type ReplyMode = 'bound-port' | 'dgram';
@@ -32,6 +33,8 @@ export interface AgentConfig {
   readonly sendPath: SendPathMode;
   /** Data-plane workers; 0: one per vCPU (os.availableParallelism()). */
   readonly workers: number;
+  /** CloudWatch metrics and logs, policy from SSM (cloudwatch/options.ts). @default - none */
+  readonly aws?: AwsConfig;
 }
 
 export const DEFAULT_CONFIG: AgentConfig = {
@@ -96,6 +99,7 @@ Options:
                            node the agent runs one worker and says so at start.
   --help                   Show this help and exit
 
+${AWS_HELP}
 Signals: SIGHUP reloads --policy (an invalid file keeps the running policy);
 SIGTERM/SIGINT start draining.
 `;
@@ -115,6 +119,7 @@ const OPTIONS = {
   'send-path': { type: 'string' },
   'workers': { type: 'string' },
   'help': { type: 'boolean' },
+  ...AWS_OPTIONS,
 } as const;
 
 /** Parse argv (without node and script). Throws CliError. */
@@ -139,7 +144,11 @@ export function parseCli(argv: readonly string[]): CliResult {
     selfProbeIntervalMs: selfProbeInterval(str('self-probe-interval-ms')),
     sendPath: oneOf('--send-path', str('send-path'), SEND_PATH_MODES, DEFAULT_CONFIG.sendPath),
     workers: str('workers') === 'auto' ? 0 : integer('--workers', str('workers'), DEFAULT_CONFIG.workers, 1, MAX_WORKERS, 'is not a whole number or auto'),
+    aws: parseAwsOptions(str),
   };
+  if (config.aws?.policyParameter !== undefined && config.policyFile !== undefined) {
+    throw new CliError('--policy-parameter: not together with --policy (the policy comes from one place)');
+  }
   return { kind: 'run', config };
 }
 

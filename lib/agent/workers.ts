@@ -25,6 +25,7 @@ import { closeHealthServer, HealthVerdict, LagMonitor, startHealthServer } from 
 import { Logger } from './log';
 import { AgentMetrics, MetricsSnapshot, renderMetrics } from './metrics';
 import { sumSnapshots } from './metrics-sum';
+import type { CompiledPolicy } from './policy';
 import { reloadPolicyFile } from './policy-reload';
 import { assertUdpPortFree } from './reuse-port';
 import { SharedBlockTable } from './shared-blocks';
@@ -311,15 +312,23 @@ export class WorkerSupervisor {
   reloadPolicy(): void {
     reloadPolicyFile({
       file: this.config.policyFile, log: this.log, metrics: this.metrics, generation: () => this.policyGeneration,
-      apply: (text, policy) => {
-        this.policyText = text;
-        this.policyRules = policy.ruleCount;
-        this.policyGeneration++;
-        this.metrics.policyReloads++;
-        for (const s of this.slots) s.worker?.postMessage({ type: 'policy', text } satisfies SupervisorMessage);
-        return { workers: this.slots.length };
-      },
+      apply: (text, policy) => this.runPolicy(text, policy),
     });
+  }
+
+  /** Run a validated policy (e.g. a new SSM parameter version) in every worker; `source` is logged. */
+  applyPolicy(text: string, policy: CompiledPolicy, source: Record<string, unknown>): void {
+    const extra = this.runPolicy(text, policy);
+    this.log.info('policy reloaded', { ...source, policyRules: policy.ruleCount, policyGeneration: this.policyGeneration, ...extra });
+  }
+
+  private runPolicy(text: string, policy: CompiledPolicy): Record<string, unknown> {
+    this.policyText = text;
+    this.policyRules = policy.ruleCount;
+    this.policyGeneration++;
+    this.metrics.policyReloads++;
+    for (const s of this.slots) s.worker?.postMessage({ type: 'policy', text } satisfies SupervisorMessage);
+    return { workers: this.slots.length };
   }
 
   drain(signal: string): Promise<void> {

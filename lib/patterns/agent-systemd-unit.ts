@@ -76,6 +76,30 @@ export interface AgentServiceOptions {
    * @default - one per vCPU of the instance (the agent's `--workers auto`)
    */
   readonly workers?: number;
+
+  /**
+   * CloudWatch metrics and logs and the policy from an SSM parameter (instead of the policy file).
+   * @default - none: the policy file, the journal only
+   */
+  readonly aws?: AgentAwsOptions;
+}
+
+/** The agent's AWS flags (CloudWatch metrics and logs, the policy from SSM). Strings may be CDK tokens. */
+export interface AgentAwsOptions {
+  /** `--aws-region`. */
+  readonly region: string;
+  /** `--cloudwatch-namespace`. */
+  readonly metricsNamespace: string;
+  /** `--metrics-interval-seconds`. */
+  readonly metricsIntervalSeconds: number;
+  /** `--log-group`. */
+  readonly logGroupName: string;
+  /** `--fleet-name`: the AutoScalingGroupName dimension. @default - the instance's aws:autoscaling:groupName tag */
+  readonly fleetName?: string;
+  /** `--policy-parameter` (replaces `--policy`). */
+  readonly policyParameterName: string;
+  /** `--policy-poll-seconds`. */
+  readonly policyPollSeconds: number;
 }
 
 /** Seconds systemd waits for the agent to exit after SIGTERM, beyond the drain time. */
@@ -88,7 +112,7 @@ export function renderAgentCommandLine(options: AgentServiceOptions): string {
     '--listen', '0.0.0.0',
     '--port', String(AGENT_GENEVE_PORT),
     '--health-port', String(options.healthPort),
-    '--policy', AGENT_PATHS.policy,
+    ...(options.aws ? [] : ['--policy', AGENT_PATHS.policy]),
     '--drain-seconds', String(options.drainSeconds),
     '--reply-mode', options.replyMode ?? AgentReplyMode.BOUND_PORT,
     '--log-level', options.logLevel ?? AgentLogLevel.INFO,
@@ -98,6 +122,13 @@ export function renderAgentCommandLine(options: AgentServiceOptions): string {
   }
   if (options.workers !== undefined) {
     args.push('--workers', String(options.workers));
+  }
+  const aws = options.aws;
+  if (aws) {
+    args.push('--aws-region', aws.region, '--cloudwatch-namespace', aws.metricsNamespace,
+      '--metrics-interval-seconds', String(aws.metricsIntervalSeconds), '--log-group', aws.logGroupName,
+      ...(aws.fleetName === undefined ? [] : ['--fleet-name', aws.fleetName]), '--policy-parameter', aws.policyParameterName,
+      '--policy-poll-seconds', String(aws.policyPollSeconds));
   }
   return args.join(' ');
 }

@@ -1,9 +1,11 @@
-import { Annotations, Duration, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Token, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { GeneveHealthCheck } from '../gwlb';
 import { AGENT_GENEVE_PORT } from './agent-systemd-unit';
@@ -115,6 +117,12 @@ export class ApplianceFleet extends Construct {
   public readonly policy?: AppliancePolicy;
   /** The availability zones of the appliances. */
   public readonly availabilityZones: string[];
+  /** The SSM parameter the bundled agent polls for its policy. */
+  public readonly policyParameter?: ssm.IStringParameter;
+  /** The CloudWatch Logs group of the bundled agent. */
+  public readonly logGroup?: logs.ILogGroup;
+  /** The CloudWatch namespace of the bundled agent's metrics (AutoScalingGroupName, AvailabilityZone, InstanceId). */
+  public readonly metricsNamespace?: string;
 
   constructor(scope: Construct, id: string, props: ApplianceFleetProps) {
     super(scope, id);
@@ -149,7 +157,10 @@ export class ApplianceFleet extends Construct {
     });
 
     const instanceType = props.instanceType ?? new ec2.InstanceType(DEFAULT_APPLIANCE_INSTANCE_TYPE);
+    // Named at synth time (unique per stack and path), so the agent gets it as its metric dimension.
+    const autoScalingGroupName = Names.uniqueResourceName(this, { maxLength: 240, separator: '-' });
     const config = (props.appliance ?? Appliance.agent()).bind(this, {
+      autoScalingGroupName,
       instanceType,
       role: this.role,
       healthCheck: props.healthCheck,
@@ -160,6 +171,10 @@ export class ApplianceFleet extends Construct {
     this.userData = config.userData;
     this.agentAsset = config.agentAsset;
     this.policy = config.policy;
+    this.policyParameter = config.policyParameter;
+    this.logGroup = config.logGroup;
+    this.metricsNamespace = config.metricsNamespace;
+    const signals = config.signalsWhenHealthy === true;
 
     this.launchTemplate = createHardenedLaunchTemplate(this, 'LaunchTemplate', {
       instanceType,
@@ -181,10 +196,14 @@ export class ApplianceFleet extends Construct {
       notificationsTopic: props.notificationsTopic,
       topicDisplayName: 'GWLB inspection appliance scaling events',
       defaultInstanceWarmup: Duration.minutes(3),
+      autoScalingGroupName: config.metricsNamespace !== undefined ? autoScalingGroupName : undefined,
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+      // Appliances that signal: creation and each rolling batch wait for healthy agents and roll back otherwise.
+      signals: signals ? autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(15) }) : undefined,
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         maxBatchSize: 1,
         minInstancesInService: minInServiceDuringUpdate(minCapacity, maxCapacity),
-        pauseTime: Duration.minutes(5),
+        pauseTime: signals ? Duration.minutes(15) : Duration.minutes(5),
       }),
     }));
     this.scalingPolicy = (props.scaling ?? ApplianceScaling.cpu(40)).applyTo(this.autoScalingGroup);

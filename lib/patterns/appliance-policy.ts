@@ -211,6 +211,19 @@ export class AppliancePolicy {
     this.document = document;
   }
 
+  /** The policy document as compact JSON, the value of the SSM policy parameter (may contain CDK tokens). */
+  public toParameterValue(): string {
+    return JSON.stringify(this.document);
+  }
+
+  /**
+   * The size of {@link toParameterValue} in bytes once deployed, counting each CDK token as the
+   * longest address it could become (an IPv6 CIDR, 43 characters).
+   */
+  public estimatedParameterBytes(): number {
+    return Buffer.byteLength(JSON.stringify(withTokensReplaced(this.document, LONGEST_CIDR)));
+  }
+
   /** The policy document as the agent reads it, pretty-printed (may contain CDK tokens). */
   public toJson(): string {
     return JSON.stringify(this.document, undefined, 2);
@@ -235,15 +248,18 @@ function renderRule(rule: ApplianceRule): Record<string, unknown> {
  * A copy of the document in which every string that is a CDK token (such as a VPC CIDR block
  * resolved at deploy time) is replaced by a valid placeholder, so that the rest can be validated.
  */
-function withTokensReplaced(value: unknown): unknown {
+function withTokensReplaced(value: unknown, placeholder = TOKEN_CIDR_PLACEHOLDER): unknown {
   if (typeof value === 'string') {
-    return Token.isUnresolved(value) ? TOKEN_CIDR_PLACEHOLDER : value;
+    return Token.isUnresolved(value) ? placeholder : value;
   }
   if (Array.isArray(value)) {
-    return value.map(withTokensReplaced);
+    return value.map((v) => withTokensReplaced(v, placeholder));
   }
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTokensReplaced(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTokensReplaced(v, placeholder)]));
   }
   return value;
 }
+
+/** The longest CIDR a token may stand for: an IPv6 address with a prefix length. */
+const LONGEST_CIDR = 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128';

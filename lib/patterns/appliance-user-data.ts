@@ -28,8 +28,19 @@ export interface AgentUserDataOptions {
   /** The region of the bucket (passed to `aws s3 cp --region`). */
   readonly region: string;
 
-  /** The policy document (JSON) written to `/etc/gwlb-agent/policy.json`. */
-  readonly policyJson: string;
+  /**
+   * The policy document (JSON) written to `/etc/gwlb-agent/policy.json`.
+   * @default - none: the agent reads its policy from the SSM parameter in `service.aws`
+   */
+  readonly policyJson?: string;
+
+  /**
+   * Wait up to this many seconds for the agent's own `GET /healthz` to answer 200 before the
+   * script ends; the script fails (exit 1) otherwise, so an `addSignalOnExitCommand` signal
+   * reports the failure to CloudFormation. Installs `aws-cfn-bootstrap` (cfn-signal) first.
+   * @default - no wait
+   */
+  readonly healthyWithinSeconds?: number;
 
   /** The agent's command line options. */
   readonly service: AgentServiceOptions;
@@ -53,8 +64,10 @@ export interface AgentUserDataOptions {
  */
 export function renderAgentUserData(options: AgentUserDataOptions): string[] {
   const sysctl = Object.entries(AGENT_SYSCTL_SETTINGS).map(([key, value]) => `${key} = ${value}`);
+  const wait = options.healthyWithinSeconds;
   return [
     'set -euo pipefail',
+    ...(wait === undefined ? [] : ['# cfn-signal (the exit trap reports this script\'s result to CloudFormation)', 'dnf install -y aws-cfn-bootstrap']),
     '# Node.js from the OS package repository',
     `dnf install -y ${options.nodePackageName}`,
     '# The agent bundle (a CDK asset)',
@@ -63,9 +76,11 @@ export function renderAgentUserData(options: AgentUserDataOptions): string[] {
       + `s3://${options.bundleBucketName}/${options.bundleObjectKey} ${AGENT_PATHS.bundle}`,
     `chmod 0755 ${AGENT_PATHS.bundle}`,
     `ln -sf ${AGENT_PATHS.bundle} ${AGENT_PATHS.command}`,
-    '# The inspection policy (reload with: systemctl reload gwlb-agent)',
-    ...heredoc(AGENT_PATHS.policy, 'GWLB_AGENT_POLICY', options.policyJson),
-    `chmod 0644 ${AGENT_PATHS.policy}`,
+    ...(options.policyJson === undefined ? [] : [
+      '# The inspection policy (reload with: systemctl reload gwlb-agent)',
+      ...heredoc(AGENT_PATHS.policy, 'GWLB_AGENT_POLICY', options.policyJson),
+      `chmod 0644 ${AGENT_PATHS.policy}`,
+    ]),
     '# Socket buffers for bursts of GENEVE packets',
     ...heredoc(AGENT_PATHS.sysctl, 'GWLB_AGENT_SYSCTL', sysctl.join('\n')),
     `sysctl -p ${AGENT_PATHS.sysctl}`,
@@ -73,6 +88,14 @@ export function renderAgentUserData(options: AgentUserDataOptions): string[] {
     ...heredoc(AGENT_PATHS.unit, 'GWLB_AGENT_UNIT', renderAgentSystemdUnit(options.service).trimEnd()),
     'systemctl daemon-reload',
     'systemctl enable --now gwlb-agent.service',
+    ...(wait === undefined ? [] : [
+      '# Fail fast: succeed only once the agent reports its data path healthy on its own health endpoint',
+      `if ! timeout ${wait} bash -c 'until curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:${options.service.healthPort}/healthz; do sleep 3; done'; then`,
+      `  echo "gwlb-agent not healthy within ${wait} s" >&2`,
+      '  systemctl status gwlb-agent.service --no-pager || true',
+      '  exit 1',
+      'fi',
+    ]),
     ...(options.additionalCommands ?? []),
   ];
 }

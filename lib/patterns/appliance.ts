@@ -1,10 +1,13 @@
 import { Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { GeneveHealthCheck, GeneveHealthCheckProtocol } from '../gwlb';
 import { AgentAsset } from './agent-asset';
+import { createAgentCloudResources } from './agent-cloud-resources';
 import { AgentLogLevel, AgentReplyMode } from './agent-systemd-unit';
 import { AppliancePolicy } from './appliance-policy';
 import { renderAgentUserData } from './appliance-user-data';
@@ -15,6 +18,10 @@ export const AMAZON_LINUX_ROOT_DEVICE = '/dev/xvda';
 const DEFAULT_ROOT_VOLUME_SIZE = Size.gibibytes(8);
 /** The Node.js package of the default appliance: an LTS line Amazon Linux 2023 supports. */
 const DEFAULT_NODE_PACKAGE = 'nodejs24';
+/** The agent's default CloudWatch namespace. */
+const DEFAULT_AGENT_METRICS_NAMESPACE = 'GwlbInspection';
+/** How long user data waits for the agent's /healthz before it fails (and signals the failure). */
+const AGENT_HEALTHY_WITHIN_SECONDS = 300;
 
 /**
  * The executable of a namespaced Amazon Linux 2023 Node.js package (`nodejs22` installs
@@ -76,6 +83,32 @@ export interface AgentApplianceOptions {
    * @default Size.gibibytes(8)
    */
   readonly rootVolumeSize?: Size;
+
+  /**
+   * The CloudWatch namespace of the agent's metrics (the instance role may publish only into it).
+   * @default 'GwlbInspection'
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * How often the agent publishes its counters (10 seconds to 1 hour; below a minute they are
+   * high-resolution metrics).
+   * @default Duration.minutes(1)
+   */
+  readonly metricsInterval?: Duration;
+
+  /**
+   * How long CloudWatch Logs keeps the agent's log (policy drops included).
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * How often each appliance reads the policy parameter; a change applies within this time,
+   * without replacing the appliances (5 seconds to 1 hour).
+   * @default Duration.seconds(30)
+   */
+  readonly policyPollInterval?: Duration;
 }
 
 /** Options of {@link Appliance.custom}. */
@@ -113,6 +146,11 @@ export interface ApplianceBindOptions {
    * @default - the Gateway Load Balancer default (350 seconds)
    */
   readonly tcpIdleTimeout?: Duration;
+  /**
+   * The name of the Auto Scaling group (the agent's AutoScalingGroupName metric dimension).
+   * @default - the agent reads the group's name from the instance metadata tags
+   */
+  readonly autoScalingGroupName?: string;
 }
 
 /** The launch settings an {@link Appliance} produces. */
@@ -131,6 +169,27 @@ export interface ApplianceConfig {
    * @default - none
    */
   readonly policy?: AppliancePolicy;
+  /**
+   * The SSM parameter the bundled agent reads its policy from.
+   * @default - none
+   */
+  readonly policyParameter?: ssm.IStringParameter;
+  /**
+   * The CloudWatch Logs group of the bundled agent.
+   * @default - none
+   */
+  readonly logGroup?: logs.ILogGroup;
+  /**
+   * The CloudWatch namespace of the bundled agent's metrics.
+   * @default - none: no agent metrics
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * Whether the user data ends successfully only once the appliance is healthy, so the group
+   * can wait for a success signal from each instance (`addSignalOnExitCommand`).
+   * @default false
+   */
+  readonly signalsWhenHealthy?: boolean;
 }
 
 /**
@@ -198,6 +257,18 @@ class AgentAppliance extends Appliance {
       resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
     }));
 
+    const metricsNamespace = this.options.metricsNamespace ?? DEFAULT_AGENT_METRICS_NAMESPACE;
+    const cloud = createAgentCloudResources(scope, {
+      role: options.role,
+      policy,
+      fleetName: options.autoScalingGroupName ?? '',
+      metricsNamespace,
+      metricsInterval: this.options.metricsInterval ?? Duration.minutes(1),
+      logRetention: this.options.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      policyPollInterval: this.options.policyPollInterval ?? Duration.seconds(30),
+    });
+    const aws = options.autoScalingGroupName === undefined ? { ...cloud.flags, fleetName: undefined } : cloud.flags;
+
     const nodePackageName = this.options.nodePackageName ?? DEFAULT_NODE_PACKAGE;
     const userData = ec2.UserData.forLinux();
     userData.addCommands(...renderAgentUserData({
@@ -205,8 +276,9 @@ class AgentAppliance extends Appliance {
       bundleBucketName: asset.s3BucketName,
       bundleObjectKey: asset.s3ObjectKey,
       region: Stack.of(scope).region,
-      policyJson: policy.toJson(),
+      healthyWithinSeconds: AGENT_HEALTHY_WITHIN_SECONDS,
       service: {
+        aws,
         healthPort: hc.port,
         drainSeconds: options.deregistrationDelay.toSeconds(),
         logLevel: this.options.logLevel,
@@ -225,6 +297,10 @@ class AgentAppliance extends Appliance {
       rootVolumeSize: this.options.rootVolumeSize ?? DEFAULT_ROOT_VOLUME_SIZE,
       agentAsset: asset,
       policy,
+      policyParameter: cloud.policyParameter,
+      logGroup: cloud.logGroup,
+      metricsNamespace,
+      signalsWhenHealthy: true,
     };
   }
 }

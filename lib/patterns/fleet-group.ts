@@ -18,6 +18,17 @@ export interface FleetGroupOptions {
   readonly topicDisplayName: string;
   readonly defaultInstanceWarmup?: Duration;
   readonly updatePolicy?: autoscaling.UpdatePolicy;
+  /** The group's name. @default - CloudFormation generates one */
+  readonly autoScalingGroupName?: string;
+  /**
+   * Wait for a success signal from each new instance (creation and rolling updates) and fail
+   * the deployment on a failure signal or none in time. The user data must end with
+   * `userData.addSignalOnExitCommand(group)` and `/opt/aws/bin/cfn-signal` (aws-cfn-bootstrap).
+   * @default - no signals
+   */
+  readonly signals?: autoscaling.Signals;
+  /** @default - none */
+  readonly groupMetrics?: autoscaling.GroupMetrics[];
 }
 
 /** The notifications topic and Auto Scaling group of a fleet. */
@@ -51,7 +62,13 @@ export function createFleetGroup(scope: Construct, options: FleetGroupOptions): 
     defaultInstanceWarmup: options.defaultInstanceWarmup,
     notifications: [{ topic: notificationsTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
     updatePolicy: options.updatePolicy,
+    autoScalingGroupName: options.autoScalingGroupName,
+    signals: options.signals,
+    groupMetrics: options.groupMetrics,
   });
+  if (options.signals) {
+    options.launchTemplate.userData?.addSignalOnExitCommand(autoScalingGroup);
+  }
   launchAfterEgressPath(autoScalingGroup, options.vpc, options.vpc.selectSubnets(options.vpcSubnets));
   return { notificationsTopic, autoScalingGroup };
 }

@@ -9,8 +9,10 @@ import {
   GeneveHealthCheck, GeneveHealthCheckProtocol, GeneveTarget, GeneveTargetGroup,
   IGatewayLoadBalancerEndpointService, TargetFailover,
 } from '../gwlb';
+import { IMonitoredInspection, InspectionMonitoring } from '../monitoring';
 import { Appliance } from './appliance';
 import { ApplianceFleet } from './appliance-fleet';
+import { addAgentServiceEndpoints } from './agent-service-endpoints';
 import { ApplianceScaling } from './appliance-scaling';
 import { APPLIANCE_SUBNET_GROUP, createInspectionNetwork } from './inspection-vpc-layout';
 import { fail, showAz, subnetCidr } from './validation';
@@ -42,7 +44,9 @@ export interface InspectionVpcProps {
 
   /**
    * NAT gateways of the new VPC for the appliances' outbound HTTPS (Session Manager, packages).
-   * 0 makes the appliance subnets isolated (S3 stays reachable through a gateway endpoint).
+   * 0 makes the appliance subnets isolated (S3 stays reachable through a gateway endpoint; with
+   * the bundled agent, interface endpoints for SSM, CloudWatch, CloudWatch Logs and
+   * CloudFormation are added, about $0.01 per endpoint and zone-hour).
    * @default - one per availability zone
    */
   readonly natGateways?: number;
@@ -185,10 +189,16 @@ export interface InspectionVpcProps {
   readonly allowAllOutbound?: boolean;
 
   /**
-   * The topic for the appliance group's scaling notifications.
+   * The topic for the appliance group's scaling notifications (and, by default, the alarms).
    * @default - a new topic
    */
   readonly notificationsTopic?: sns.ITopic;
+
+  /**
+   * Add a CloudWatch dashboard and alarms (an `InspectionMonitoring`); false leaves them out.
+   * @default true
+   */
+  readonly monitoring?: boolean;
 }
 
 /**
@@ -199,7 +209,7 @@ export interface InspectionVpcProps {
  * It is an {@link IGatewayLoadBalancerEndpointService}: pass it as the inspection service of
  * an `InspectedApplication`.
  */
-export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndpointService {
+export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndpointService, IMonitoredInspection {
   public readonly vpc: ec2.IVpc;
   /** The subnets of the appliances and the load balancer. */
   public readonly applianceSubnets: ec2.ISubnet[];
@@ -216,6 +226,8 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
   public readonly serviceName: string;
   /** The IP address type of the Gateway Load Balancer. */
   public readonly ipAddressType: GatewayLoadBalancerIpAddressType;
+  /** The dashboard and alarms, unless `monitoring: false`. */
+  public readonly monitoring?: InspectionMonitoring;
 
   constructor(scope: Construct, id: string, props: InspectionVpcProps = {}) {
     super(scope, id);
@@ -273,6 +285,9 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
     this.securityGroup = this.appliances.securityGroup;
     this.role = this.appliances.role;
     this.targetGroup.addTarget(GeneveTarget.autoScalingGroup(this.autoScalingGroup));
+    if (props.natGateways === 0 && props.existingVpc === undefined && this.appliances.metricsNamespace !== undefined) {
+      addAgentServiceEndpoints(this, this.vpc, this.applianceSubnets, this.autoScalingGroup);
+    }
 
     this.endpointService = new GatewayLoadBalancerEndpointService(this, 'EndpointService', {
       gatewayLoadBalancers: [this.gatewayLoadBalancer],
@@ -282,6 +297,19 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
       supportedIpAddressTypes: this.dualStack ? [ec2.IpAddressType.IPV4, ec2.IpAddressType.IPV6] : undefined,
     });
     this.serviceName = this.endpointService.serviceName;
+    if (props.monitoring !== false) {
+      this.monitoring = new InspectionMonitoring(this, 'Monitoring', { inspection: this });
+    }
+  }
+
+  /** The bundled agent's CloudWatch namespace; undefined for a custom appliance. */
+  public get agentMetricsNamespace(): string | undefined {
+    return this.appliances.metricsNamespace;
+  }
+
+  /** The appliance group's notifications topic. */
+  public get notificationsTopic(): sns.ITopic {
+    return this.appliances.notificationsTopic;
   }
 
   /** The IP address types the endpoint service accepts (IPv4, and IPv6 when dual-stack). */

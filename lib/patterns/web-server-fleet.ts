@@ -1,4 +1,4 @@
-import { Size } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -83,6 +83,8 @@ export class WebServerFleet extends Construct {
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to package repositories');
 
     const instanceType = props.instanceType ?? new ec2.InstanceType(DEFAULT_WEB_SERVER_INSTANCE_TYPE);
+    // The default user data signals CloudFormation once nginx serves: a broken image or package fails the deployment.
+    const signals = props.userData === undefined;
     this.userData = props.userData ?? defaultUserData();
     this.role = props.role ?? new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
@@ -107,6 +109,8 @@ export class WebServerFleet extends Construct {
       desiredCapacity: props.desiredCapacity,
       notificationsTopic: props.notificationsTopic,
       topicDisplayName: 'Inspected application scaling events',
+      signals: signals ? autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(10) }) : undefined,
+      updatePolicy: signals ? autoscaling.UpdatePolicy.rollingUpdate({ maxBatchSize: 1, pauseTime: Duration.minutes(10) }) : undefined,
     }));
     this.scalingPolicy = this.autoScalingGroup.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: 60 });
   }
@@ -114,6 +118,6 @@ export class WebServerFleet extends Construct {
 
 function defaultUserData(): ec2.UserData {
   const userData = ec2.UserData.forLinux();
-  userData.addCommands(...renderWebServerUserData());
+  userData.addCommands(...renderWebServerUserData({ healthyWithinSeconds: 300 }));
   return userData;
 }

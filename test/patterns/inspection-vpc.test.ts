@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { IConstruct } from 'constructs';
 import { FlowStickiness, GeneveHealthCheckProtocol, TargetFailover } from '../../lib/gwlb';
 import {
   AgentLogLevel, AgentReplyMode, Appliance, AppliancePolicy, ApplianceScaling, InspectionVpc, InspectionVpcProps,
@@ -115,10 +116,25 @@ describe('InspectionVpc with defaults', () => {
     });
     const [, policy] = appliancePolicies(template, inspection)[0];
     expect(appliancePolicies(template, inspection)).toHaveLength(1);
+    const logGroupId = logicalIdOf(inspection.appliances.logGroup as unknown as IConstruct);
+    const parameterId = logicalIdOf(inspection.appliances.policyParameter as unknown as IConstruct);
     expect(policy.Properties.PolicyDocument.Statement).toEqual([{
       Action: 's3:GetObject',
       Effect: 'Allow',
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', expect.anything(), `/${inspection.appliances.agentAsset!.s3ObjectKey}`]] },
+    }, {
+      // PutMetricData has no resource-level permissions: the namespace condition is the scope.
+      Sid: 'AgentMetrics', Action: 'cloudwatch:PutMetricData', Effect: 'Allow', Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'GwlbInspection' } },
+    }, {
+      Sid: 'AgentLogs', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+    }, {
+      Sid: 'AgentPolicy', Action: 'ssm:GetParameter', Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':parameter/', { Ref: parameterId }]] },
+    }, {
+      // cfn-signal, added by UserData.addSignalOnExitCommand.
+      Action: 'cloudformation:SignalResource', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' },
     }]);
     expect(inspection.appliances.agentAsset!.s3ObjectKey).toMatch(/\.js$/);
   });
@@ -163,12 +179,19 @@ describe('InspectionVpc with defaults', () => {
     });
   });
 
-  test('user data runs the agent with the contract flags and the allow-all policy', () => {
+  test('user data runs the agent with the contract flags, CloudWatch and the policy parameter, and waits for /healthz', () => {
     const script = launchTemplateUserData(template);
+    const asgName = (onlyResource(template, 'AWS::AutoScaling::AutoScalingGroup')[1].Properties.AutoScalingGroupName);
+    const logGroupId = logicalIdOf(inspection.appliances.logGroup as unknown as IConstruct);
+    const parameterId = logicalIdOf(inspection.appliances.policyParameter as unknown as IConstruct);
     expect(script).toContain('ExecStart=/usr/bin/node-24 /opt/gwlb-agent/gwlb-agent.js --listen 0.0.0.0 --port 6081 '
-      + '--health-port 8080 --policy /etc/gwlb-agent/policy.json --drain-seconds 300 --reply-mode bound-port --log-level info\n');
+      + '--health-port 8080 --drain-seconds 300 --reply-mode bound-port --log-level info '
+      + '--aws-region ${{"Ref":"AWS::Region"}} --cloudwatch-namespace GwlbInspection --metrics-interval-seconds 60 '
+      + `--log-group \${{"Ref":"${logGroupId}"}} --fleet-name ${asgName} --policy-parameter \${{"Ref":"${parameterId}"}} --policy-poll-seconds 30\n`);
     expect(script).toContain('dnf install -y nodejs24\n');
-    expect(script).toContain(`<<'GWLB_AGENT_POLICY'\n{\n  "defaultAction": "allow"\n}\nGWLB_AGENT_POLICY`);
+    expect(script).not.toContain('GWLB_AGENT_POLICY'); // the policy is not in the user data
+    template.hasResourceProperties('AWS::SSM::Parameter', { Type: 'String', Tier: 'Standard', Value: '{"defaultAction":"allow"}' });
+    expect(script).toMatch(/systemctl enable --now gwlb-agent\.service\n# Fail fast.*\nif ! timeout 300 bash -c 'until curl -fsS -o \/dev\/null --max-time 2 http:\/\/127\.0\.0\.1:8080\/healthz; do sleep 3; done'; then\n/);
     expect(script).toMatch(new RegExp(`aws s3 cp --only-show-errors --region \\$\\{\\{"Ref":"AWS::Region"\\}\\} s3://.*/${inspection.appliances.agentAsset!.s3ObjectKey} /opt/gwlb-agent/gwlb-agent.js`));
   });
 
@@ -186,6 +209,7 @@ describe('InspectionVpc with defaults', () => {
     expect(acknowledgedRuleIds(inspection.gatewayLoadBalancer.node.defaultChild!)).toContain('AwsSolutions::AwsSolutions-ELB2');
     expect(acknowledgedRuleIds(inspection.role)).toEqual([
       'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
     ]);
   });
 });
@@ -204,6 +228,13 @@ describe('InspectionVpc options', () => {
     template.resourceCountIs('AWS::EC2::InternetGateway', 0);
     expect(inspection.applianceSubnets).toHaveLength(2);
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+    // The agent's policy, metrics, logs and cfn-signal need these APIs without a NAT gateway.
+    const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint'))
+      .filter((e: any) => e.Properties.VpcEndpointType === 'Interface')
+      .map((e: any) => JSON.stringify(e.Properties.ServiceName).match(/\.(ssm|monitoring|logs|cloudformation)"/)![1]).sort();
+    expect(services).toEqual(['cloudformation', 'logs', 'monitoring', 'ssm']);
+    const [, asg] = onlyResource(template, 'AWS::AutoScaling::AutoScalingGroup');
+    expect(asg.DependsOn.filter((d: string) => /Endpoint[0-9A-F]{8}$/.test(d))).toHaveLength(4);
   });
 
   test('an x86_64 instance type gets the x86_64 image', () => {
@@ -242,7 +273,7 @@ describe('InspectionVpc options', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       ListenerAttributes: [{ Key: 'tcp.idle_timeout.seconds', Value: '600' }],
     });
-    expect(launchTemplateUserData(template)).toContain('--tcp-idle-seconds 600\n');
+    expect(launchTemplateUserData(template)).toContain('--tcp-idle-seconds 600 --aws-region ');
   });
 
   test('a health check port moves the target group check, the security group rule and the agent flag', () => {
@@ -328,9 +359,11 @@ describe('InspectionVpc options', () => {
     }, new Stack(undefined, 'S', { env: { region: 'us-east-1' } }));
     const script = launchTemplateUserData(template);
     expect(script).toContain('dnf install -y nodejs22\n');
-    expect(script).toContain('"name": "no-telnet"');
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Value: '{"defaultAction":"allow","rules":[{"name":"no-telnet","action":"drop","protocol":"tcp","destinationPorts":[23]}]}',
+    });
     expect(script).toContain('--reply-mode dgram --log-level warn');
-    expect(script).toMatch(/systemctl enable --now gwlb-agent\.service\necho extra$/);
+    expect(script).toMatch(/systemctl enable --now gwlb-agent\.service\n# Fail fast[^]*\nfi\necho extra$/);
     const data = onlyResource(template, 'AWS::EC2::LaunchTemplate')[1].Properties.LaunchTemplateData;
     expect(data.ImageId).toBe('ami-0123456789abcdef0');
     expect(data.BlockDeviceMappings[0].Ebs.VolumeSize).toBe(20);

@@ -10,7 +10,7 @@ import { Finding, FindingSeverity, RuleId, validateTemplates } from '../../../li
 
 const FILE = path.join(__dirname, 'centralized-inspection.template.json');
 
-type Template = { Resources: Record<string, { Type: string; Properties?: any; DependsOn?: unknown }> };
+type Template = { Resources: Record<string, { Type: string; Properties?: any; DependsOn?: string | string[] }> };
 
 function load(): Template {
   return JSON.parse(readFileSync(FILE, 'utf8'));

@@ -1,0 +1,2 @@
+export * from './inspection-metrics';
+export * from './inspection-monitoring';
