@@ -63,7 +63,8 @@ export class StreamPrefix {
     }
     this.insert(from, to);
     const before = this.contiguous;
-    this.contiguous = r.length > 0 && r[0] === 0 ? r[1] : 0;
+    const merged = this.ranges;
+    this.contiguous = merged.length > 0 && merged[0] === 0 ? merged[1] : 0;
     return this.contiguous > before;
   }
 
