@@ -82,6 +82,15 @@ export interface MetricsSnapshot {
   readonly healthy: boolean;
   /** @default - no self-probe metrics */
   readonly selfProbe?: SelfProbeSnapshot;
+  /** @default - no server-name metrics */
+  readonly serverNames?: ServerNameSnapshot;
+}
+
+/** Server-name verdicts (server-names.ts) and the flows they blocked, by rule and name (bounded). */
+export interface ServerNameSnapshot {
+  readonly outcomes: readonly { readonly outcome: string; readonly count: number }[];
+  readonly drops: readonly { readonly rule: string; readonly name: string; readonly count: number }[];
+  readonly pendingFlows: number;
 }
 
 /** The data-path self-probe's state (self-probe.ts). */
@@ -135,6 +144,9 @@ export const METRIC = {
   selfProbeConsecutiveFailures: 'gwlb_agent_self_probe_consecutive_failures',
   selfProbePacketsIn: 'gwlb_agent_self_probe_packets_received_total',
   selfProbePacketsOut: 'gwlb_agent_self_probe_packets_forwarded_total',
+  serverNameVerdicts: 'gwlb_agent_server_name_verdicts_total',
+  serverNameDrops: 'gwlb_agent_server_name_flow_drops_total',
+  serverNamePending: 'gwlb_agent_server_name_pending_flows',
 } as const;
 
 function families(s: MetricsSnapshot): Family[] {
@@ -170,6 +182,25 @@ function families(s: MetricsSnapshot): Family[] {
     gauge(METRIC.draining, '1 while draining after SIGTERM/SIGINT.', s.draining ? 1 : 0),
     gauge(METRIC.healthy, '1 when /healthz answers 200.', s.healthy ? 1 : 0),
     ...(s.selfProbe ? selfProbeFamilies(s.selfProbe) : []),
+    ...(s.serverNames ? serverNameFamilies(s.serverNames) : []),
+  ];
+}
+
+function serverNameFamilies(n: ServerNameSnapshot): Family[] {
+  return [
+    {
+      name: METRIC.serverNameVerdicts,
+      type: 'counter',
+      help: 'Per-flow server-name verdicts by outcome: name_rule, no_name_rule, no_name, malformed, pending_full.',
+      samples: n.outcomes.map((o) => ({ labels: { outcome: o.outcome }, value: o.count })),
+    },
+    {
+      name: METRIC.serverNameDrops,
+      type: 'counter',
+      help: 'Flows blocked by a server-name verdict, by rule and name (name "" = none read; "_other" once the label sets are used up).',
+      samples: n.drops.map((d) => ({ labels: { rule: d.rule, name: d.name }, value: d.count })),
+    },
+    { name: METRIC.serverNamePending, type: 'gauge', help: 'Flows whose server name is being read.', samples: [{ value: n.pendingFlows }] },
   ];
 }
 

@@ -28,6 +28,7 @@ function snapshot(over: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
     selfProbe: {
       results: { ok: 11, timeout: 1, mismatch: 2 }, lastSuccessAgeSeconds: 1.5, consecutiveFailures: 0, traffic: probeTraffic,
     },
+    serverNames: { outcomes: [{ outcome: 'name_rule', count: 1 }], drops: [{ rule: 'r', name: 'a.example', count: 1 }], pendingFlows: 0 },
     ...over,
   };
 }
