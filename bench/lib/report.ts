@@ -7,6 +7,7 @@ import { readFileSync } from 'fs';
 import * as os from 'os';
 import { fmtPps, RunResult } from './loadgen';
 import { LatencyPanel } from './svg';
+import type { NameRuleFigure } from './name-rules';
 
 export interface MachineInfo {
   readonly arch: string;
@@ -58,6 +59,8 @@ export interface BenchResults {
   readonly capacity: CapacityRow[];
   readonly latency: LatencyRow[];
   memory?: MemoryResult;
+  /** Server-name rules: inspector cost per packet (bench/lib/name-rules.ts). */
+  nameRules?: NameRuleFigure[];
   readonly notes: string[];
 }
 
