@@ -1,7 +1,8 @@
 /**
  * HTTP/1.x request reader: the server name of the first request of a client's TCP stream
  * (RFC 9112): the authority of an absolute-form target (`GET http://host/ HTTP/1.1`, which a
- * server must prefer to Host, RFC 9112 section 3.2.2) or else the `Host` header field.
+ * server must prefer to Host, RFC 9112 section 3.2.2) or of a CONNECT target (`CONNECT host:443`),
+ * or else the `Host` header field.
  *
  * ```
  * request-line  method SP request-target SP "HTTP/1." DIGIT CRLF
@@ -96,12 +97,13 @@ export function readHttpHost(buf: Buffer, length: number, maxBytes: number, out:
     const text = buf.toString('latin1', lineStart, lineEnd);
     lineStart = lf + 1;
     if (line === 0) {
-      const m = /^[^ ]+ ([^ ]+) HTTP\/1\.[0-9]$/.exec(text);
+      const m = /^([^ ]+) ([^ ]+) HTTP\/1\.[0-9]$/.exec(text);
       if (!m) {
         if (/ HTTP\/2\.0$/.test(text)) return done(out, HelloStatus.NOT_TLS, 'HTTP/2 prior-knowledge preface');
         return done(out, HelloStatus.MALFORMED, `request line ${JSON.stringify(text.slice(0, 80))} is not "method target HTTP/1.x"`);
       }
-      const abs = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(m[1]);
+      // CONNECT names its target in authority form; other methods may use the absolute form.
+      const abs = m[1] === 'CONNECT' ? [m[2], m[2]] : /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(m[2]);
       if (abs) authority = abs[1];
       continue;
     }

@@ -26,6 +26,11 @@ describe('HTTP/1.x Host', () => {
     expect(r.reason).toContain('differs');
   });
 
+  test('CONNECT names its target: a proxy cannot be asked for another host under an allowed Host', () => {
+    expect(read('CONNECT tunnel.example:443 HTTP/1.1\r\n\r\n').serverName).toBe('tunnel.example');
+    expect(read('CONNECT evil.example:443 HTTP/1.1\r\nHost: good.example\r\n\r\n').status).toBe(HelloStatus.MALFORMED);
+  });
+
   test('no Host (HTTP/1.0) and an IP literal give no name', () => {
     expect(read('GET / HTTP/1.0\r\n\r\n')).toMatchObject({ status: HelloStatus.OK, serverName: null });
     expect(read('GET / HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n')).toMatchObject({ status: HelloStatus.OK, serverName: null });
