@@ -119,6 +119,7 @@ export class Agent implements HealthSource {
     this.log.info('gwlb-agent started', {
       listen: c.listen, port: c.port, healthPort: c.healthPort, replyMode: c.replyMode,
       policy: c.policyFile ?? null, policyRules: this.policyRules(), policyGeneration: this.inspector.policyGeneration,
+      serverNameRules: this.inspector.policy.nameRules.length,
       drainSeconds: c.drainSeconds, tcpIdleSeconds: c.tcpIdleSeconds, udpIdleSeconds: c.udpIdleSeconds,
       maxFlows: c.maxFlows, recvBufferBytes: buffers.recv, sendBufferBytes: buffers.send, pid: process.pid,
       sendPath: this.dataplane.sendPath?.path.name, sendPathReason: this.dataplane.sendPath?.reason || undefined,
@@ -232,7 +233,9 @@ export class Agent implements HealthSource {
       this.inspector.setPolicy(policy);
       this.policyRuleCount = policy.ruleCount;
       this.metrics.policyReloads++;
-      this.log.info('policy reloaded', { policy: file, policyRules: policy.ruleCount, policyGeneration: this.inspector.policyGeneration });
+      this.log.info('policy reloaded', {
+        policy: file, policyRules: policy.ruleCount, serverNameRules: policy.nameRules.length, policyGeneration: this.inspector.policyGeneration,
+      });
     } catch (err) {
       this.metrics.policyReloadFailures++;
       this.log.error('policy reload rejected; keeping the running policy', {
