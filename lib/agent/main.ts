@@ -20,10 +20,9 @@ import { DROP_REASON_NAMES } from './drop-reasons';
 import { evaluateHealth, HealthSource, HealthVerdict, LagMonitor, SendWindow, startHealthServer } from './health';
 import { Inspector, PolicyDropEvent } from './inspector';
 import { Logger, LogSink, RateLimiter } from './log';
-import { AgentMetrics, mergeDropCounts, renderMetrics, runtimeDropCounts, SelfProbeSnapshot, ServerNameSnapshot, subtractCounts } from './metrics';
+import { AgentMetrics, mergeDropCounts, renderMetrics, runtimeDropCounts, SelfProbeSnapshot, subtractCounts } from './metrics';
 import { allowAllPolicy, CompiledPolicy, loadPolicyFile, PolicyError } from './policy';
 import { probeTimeoutFor, SelfProbe, SelfProbeOptions } from './self-probe';
-import { NAME_OUTCOME_NAMES } from './server-names';
 
 /** Housekeeping period: send-window sample, log flushes. */
 const TICK_MS = 1000;
@@ -169,20 +168,11 @@ export class Agent implements HealthSource {
       draining: this.draining,
       healthy: this.health().healthy,
       selfProbe: this.probeSnapshot(),
-      serverNames: this.serverNameSnapshot(),
+      serverNames: this.inspector.names.snapshot(this.inspector.nameDrops, this.inspector.policy.names !== null),
     });
   }
 
-  /** Server-name metrics, once a policy with name rules has been loaded. */
-  private serverNameSnapshot(): ServerNameSnapshot | undefined {
-    const i = this.inspector;
-    if (i.policy.names === null && i.nameDrops.seriesCount === 0 && i.names.outcomes.every((c) => c === 0)) return undefined;
-    return {
-      outcomes: NAME_OUTCOME_NAMES.map((outcome, k) => ({ outcome, count: i.names.outcomes[k] })),
-      drops: i.nameDrops.samples(),
-      pendingFlows: i.names.pendingFlows,
-    };
-  }
+
 
   private probeSnapshot(): SelfProbeSnapshot | undefined {
     const p = this.probe;

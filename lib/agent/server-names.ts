@@ -17,7 +17,9 @@
  * - After a verdict only 9 bytes per flow remain (state, rule, policy generation) plus the name.
  */
 import { u32 } from './bytes';
-import { FlowName, CompiledPolicy } from './policy';
+import type { ServerNameSnapshot } from './metrics';
+import type { NameDropCounts } from './name-drop-counts';
+import { CompiledPolicy, FlowName } from './policy';
 import { HttpHostInfo, readHttpHost } from './http-host';
 import { ParsedPacket, IPPROTO_TCP, IPPROTO_UDP } from './packet';
 import { clientInitialKeys, initialDestinationCid, InitialKeys, InitialStatus, openInitials } from './quic-initial';
@@ -120,6 +122,16 @@ export class ServerNames {
       return this.decideIncomplete(slot, flow.prefix !== null && flow.prefix.heldBytes > 0, policy, generation);
     }
     return FlowName.PENDING;
+  }
+
+  /** /metrics figures; undefined while no policy has read names (`active`: the current one does). */
+  snapshot(drops: NameDropCounts, active: boolean): ServerNameSnapshot | undefined {
+    if (!active && drops.seriesCount === 0 && this.outcomes.every((c) => c === 0)) return undefined;
+    return {
+      outcomes: NAME_OUTCOME_NAMES.map((outcome, k) => ({ outcome, count: this.outcomes[k] })),
+      drops: drops.samples(),
+      pendingFlows: this.pending.size,
+    };
   }
 
   /** Forgets the flow in `slot` (a new flow while no policy reads names). */
