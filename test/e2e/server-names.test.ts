@@ -112,6 +112,13 @@ describe('server-name allowlist through gwlb-sim and gwlb-agent', () => {
     expect(denied.code).toBe(3);
   });
 
+  test('a ClientHello larger than one segment (many ALPN names, as post-quantum key shares make them)', async () => {
+    const ok = await client(['tls', ADDR.server, '443', 'allowed.example', ca, 'big']);
+    expect([ok.code, ok.stdout.toString()]).toEqual([0, 'tls hello allowed.example\n']);
+    expect(Number(/ClientHello of (\d+) bytes in one write/.exec(ok.stderr)?.[1])).toBeGreaterThan(1460); // > one MSS on a 1500-byte MTU
+    expect((await client(['tls', ADDR.server, '443', 'denied.example', ca, 'big'])).code).toBe(3);
+  });
+
   test("a denied flow's server replies are dropped too (a server that speaks first gets nothing through)", async () => {
     const blockedBefore = await metric('gwlb_agent_packets_dropped_total{reason="flow_blocked"}');
     const ok = await client(['speaks', ADDR.server, '9443', 'allowed.example']);
