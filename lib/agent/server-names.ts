@@ -8,8 +8,8 @@
  *   a SYN-ACK); for a flow first seen mid-stream, the side talking to the inspected port.
  * - TCP bytes are placed by sequence number relative to the client's SYN (ISN + 1 = offset 0),
  *   or, without a SYN, to the first client segment seen; so reordered and retransmitted segments
- *   land where they belong (stream-prefix.ts: first copy wins). QUIC CRYPTO frames are placed by
- *   their offset.
+ *   land where they belong. A retransmission with other bytes than the first copy is the malformed
+ *   verdict (stream-prefix.ts). QUIC CRYPTO frames are placed by their offset.
  * - Bounds, per flow, until its verdict: `maxBytes` of client stream, `maxPackets` packets (both
  *   directions, all of which are forwarded meanwhile), `timeoutMs` since its first packet, and
  *   `maxPendingFlows` flows being read at once. A bound reached before the name is complete gives
@@ -209,7 +209,9 @@ export class ServerNames {
     if (p.payloadLength === 0) return FlowName.PENDING;
     const offset = (seq - flow.isn) | 0; // signed: a segment from before the ISN is negative
     const prefix = this.prefixOf(flow, policy);
-    if (!prefix.add(offset, buf, p.payloadOffset, p.payloadLength)) return FlowName.PENDING;
+    const grew = prefix.add(offset, buf, p.payloadOffset, p.payloadLength);
+    if (prefix.conflict) return this.afterRead(slot, HelloStatus.MALFORMED, null, 'a retransmitted segment carries other bytes', p, buf, policy, generation);
+    if (!grew) return FlowName.PENDING;
     const data = prefix.data;
     const maxBytes = policy.names!.maxBytes;
     let status: HelloStatus;
@@ -250,6 +252,7 @@ export class ServerNames {
         if (status === InitialStatus.OK) { flow.keys = keys; flow.dcid = id.dcid; }
       }
     }
+    if (prefix.conflict) return this.afterRead(slot, HelloStatus.MALFORMED, null, 'two CRYPTO frames carry other bytes for one offset', p, buf, policy, generation);
     if (status === InitialStatus.MALFORMED) return this.afterRead(slot, HelloStatus.MALFORMED, null, 'malformed QUIC Initial', p, buf, policy, generation);
     if (status !== InitialStatus.OK || prefix.contiguous === 0) return FlowName.PENDING;
     const read = readClientHelloFromHandshake(prefix.data, prefix.contiguous, policy.names!.maxBytes, this.hello);

@@ -4,9 +4,11 @@
  *
  * - Bytes at offsets >= `maxBytes` are ignored (and `overflowed` is set): the reader needs only
  *   the stream's start.
- * - Overlaps: the bytes that arrived first win, later copies of the same offsets are ignored
- *   (as Linux's receiver keeps the first copy of in-order data), so a retransmission that says
- *   something else cannot change what was read.
+ * - Overlaps: the bytes that arrived first are kept, and a later copy of the same offsets with
+ *   OTHER bytes sets `conflict`: receivers disagree on which copy wins (Linux keeps the first copy
+ *   of in-order data but lets a longer out-of-order segment replace a shorter one), so an
+ *   inspector that picked one could be shown another name than the server reads. Honest
+ *   retransmissions repeat the same bytes.
  * - At most `maxPieces` separate (non-adjacent) ranges are held; a piece that would make more
  *   sets `tooFragmented` and is ignored.
  * The buffer grows on demand up to `maxBytes`; `contiguous` bytes from offset 0 are readable in
@@ -19,6 +21,8 @@ export class StreamPrefix {
   overflowed = false;
   /** A piece was ignored because it would have needed more than maxPieces ranges. */
   tooFragmented = false;
+  /** Two copies of the same stream offsets carried different bytes. */
+  conflict = false;
   data: Buffer;
   /** Sorted, disjoint, non-adjacent filled ranges as flat [start, end, start, end, ...]. */
   private ranges: number[] = [];
@@ -59,7 +63,14 @@ export class StreamPrefix {
     for (let i = 0; i <= r.length && cursor < to; i += 2) {
       const gapEnd = i < r.length ? Math.min(r[i], to) : to;
       if (gapEnd > cursor) this.data.set(src.subarray(start + (cursor - offset), start + (gapEnd - offset)), cursor);
-      if (i < r.length) cursor = Math.max(cursor, r[i + 1]);
+      if (i < r.length) {
+        // Bytes already held in [max(cursor, r[i]), min(to, r[i + 1])) must be the same.
+        const heldEnd = Math.min(to, r[i + 1]);
+        for (let x = Math.max(cursor, r[i]); x < heldEnd; x++) {
+          if (this.data[x] !== src[start + (x - offset)]) { this.conflict = true; break; }
+        }
+        cursor = Math.max(cursor, r[i + 1]);
+      }
     }
     this.insert(from, to);
     const before = this.contiguous;

@@ -86,16 +86,26 @@ describe('server-name verdicts through the inspector', () => {
     expect(send(seg({ seq: seq + 1400, payload: stream.subarray(1400) }))).toBe(DropReason.POLICY);
   });
 
-  test('out of order, and a retransmission with different bytes: the first copy counts', () => {
+  test('out of order: the second half first, then the first half completes the name', () => {
     const { send, events } = setup();
     const seq = handshake(send);
     const good = records(clientHello({ sni: ['github.com'], extensions: [padding(1000)] }));
     const evil = Buffer.from(good.toString('latin1').replace('github.com', 'gitlab.com'), 'latin1');
     expect(send(seg({ seq: seq + 600, payload: good.subarray(600) }))).toBe(DropReason.NONE); // second half first
     expect(send(seg({ seq, payload: good.subarray(0, 600) }))).toBe(DropReason.NONE); // completes: allowed
-    // A retransmission claiming another name changes nothing (the verdict is made, and first copy wins).
+    // After the verdict a retransmission claiming another name changes nothing.
     expect(send(seg({ seq, payload: evil }))).toBe(DropReason.NONE);
     expect(events).toEqual([]);
+  });
+
+  test('a retransmission with other bytes before the verdict is the malformed verdict (evasion by overlap)', () => {
+    const { send, events } = setup();
+    const seq = handshake(send);
+    const evil = records(clientHello({ sni: ['gitlab.com'], extensions: [padding(1000)] }));
+    const good = Buffer.from(evil.toString('latin1').replace('gitlab.com', 'github.com'), 'latin1');
+    expect(send(seg({ seq, payload: evil.subarray(0, 300) }))).toBe(DropReason.NONE); // holds the name
+    expect(send(seg({ seq: seq + 50, payload: good.subarray(50, 400) }))).toBe(DropReason.POLICY); // same offsets, another name
+    expect(events[0]).toMatchObject({ rule: 'serverNameInspection.malformedAction', flowBlocked: true });
   });
 
   test('a retransmitted first segment before the rest, across the sequence-number wrap', () => {

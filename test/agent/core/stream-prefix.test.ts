@@ -19,17 +19,29 @@ describe('StreamPrefix', () => {
     expect(sp.data.toString('latin1', 0, sp.contiguous)).toBe('hello world');
   });
 
-  test('a retransmission with other bytes does not change what arrived first', () => {
+  test('a retransmission with other bytes does not change what arrived first, and is flagged', () => {
     const sp = new StreamPrefix(64, 8);
     sp.add(0, bytes('good.example'), 0, 12);
-    expect(sp.add(0, bytes('evil.example!'), 0, 13)).toBe(true); // only the new 13th byte counts
+    expect(sp.add(0, bytes('good.example'), 0, 12)).toBe(false); // an honest retransmission
+    expect(sp.conflict).toBe(false);
+    expect(sp.add(0, bytes('evil.example!'), 0, 13)).toBe(true); // only the new 13th byte is taken
     expect(sp.data.toString('latin1', 0, sp.contiguous)).toBe('good.example!');
+    expect(sp.conflict).toBe(true);
+  });
+
+  test('an out-of-order piece overlapping a held one with other bytes is flagged too', () => {
+    const sp = new StreamPrefix(64, 8);
+    sp.add(10, bytes('abcd'), 0, 4);
+    sp.add(8, bytes('xxabcdyy'), 0, 8);
+    expect(sp.conflict).toBe(false);
+    sp.add(12, bytes('ZZ'), 0, 2);
+    expect(sp.conflict).toBe(true);
   });
 
   test('overlaps on both sides of a held range copy only the gaps', () => {
     const sp = new StreamPrefix(64, 8);
     sp.add(4, bytes('XXXX'), 0, 4); // offsets 4..7
-    sp.add(2, bytes('ccYYYYdd'), 0, 8); // offsets 2..9: 4..7 already held
+    sp.add(2, bytes('ccXXXXdd'), 0, 8); // offsets 2..9: 4..7 already held
     sp.add(0, bytes('ab'), 0, 2);
     expect(sp.data.toString('latin1', 0, sp.contiguous)).toBe('abccXXXXdd');
   });
