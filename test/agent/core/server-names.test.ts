@@ -196,6 +196,13 @@ describe('server-name verdicts through the inspector', () => {
     expect(t.inspector.names.outcomes[NameOutcome.NO_NAME]).toBe(1);
   });
 
+  test('a flow seen only from the server side (unsolicited) gets at most maxPackets through, then the no-name verdict', () => {
+    const { send } = setup({ ...ALLOWLIST, serverNameInspection: { maxPackets: 4 } });
+    for (let i = 0; i < 3; i++) expect(send(seg({ seq: 5000 + i, ack: 1, flags: ACK, reply: true, payload: 'x' }))).toBe(DropReason.NONE);
+    expect(send(seg({ seq: 5003, ack: 1, flags: ACK, reply: true, payload: 'x' }))).toBe(DropReason.POLICY);
+    expect(send(seg({ seq: 5004, ack: 1, flags: ACK, reply: true, payload: 'x' }))).toBe(DropReason.FLOW_BLOCKED);
+  });
+
   test('pending flows are bounded: beyond maxPendingFlows a new flow gets the malformed verdict', () => {
     const { send, inspector } = setup({ ...ALLOWLIST, serverNameInspection: { maxPendingFlows: 2 } });
     for (const sport of [43000, 43001]) expect(send(seg({ sport, seq: 1, flags: SYN }))).toBe(DropReason.NONE);
