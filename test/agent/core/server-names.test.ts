@@ -148,6 +148,19 @@ describe('server-name verdicts through the inspector', () => {
     expect(events.map((e) => [e.rule, e.serverName])).toEqual([['no-social', 'www.facebook.com']]);
   });
 
+  test('allow by default, but TLS flows only to listed names: a final "*" drop rule and noNameAction drop', () => {
+    const { send } = setup({ defaultAction: 'allow', rules: [
+      { action: 'allow', serverNames: ['github.com'] }, { name: 'unlisted', action: 'drop', serverNames: ['*'] }],
+    serverNameInspection: { noNameAction: 'drop' } });
+    let seq = handshake(send, { sport: 45000 });
+    expect(send(seg({ sport: 45000, seq, payload: records(clientHello({ sni: ['github.com'] })) }))).toBe(DropReason.NONE);
+    seq = handshake(send, { sport: 45001 });
+    expect(send(seg({ sport: 45001, seq, payload: records(clientHello({ sni: ['other.example'] })) }))).toBe(DropReason.POLICY);
+    seq = handshake(send, { sport: 45002 });
+    expect(send(seg({ sport: 45002, seq, payload: records(clientHello()) }))).toBe(DropReason.POLICY); // no SNI
+    expect(send(seg({ sport: 45003, dport: 22, seq: 1, flags: SYN }))).toBe(DropReason.NONE); // not read: defaultAction
+  });
+
   test('malformed handshake: dropped by default, allowed with malformedAction "allow"', () => {
     const bad = Buffer.from(records(clientHello({ sni: ['a.example', 'b.example'] })));
     for (const [malformedAction, verdict] of [[undefined, DropReason.POLICY], ['allow', DropReason.NONE]] as const) {
