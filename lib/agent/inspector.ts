@@ -154,8 +154,8 @@ export class Inspector {
   sweep(): void {
     const now = this.now();
     this.flows.sweep(now);
-    const names = this._policy.names;
-    if (names !== null) this.names.sweep(now, names.timeoutMs);
+    // Without name rules (after a reload), no flow is being read any more: drop all reading state.
+    this.names.sweep(now, this._policy.names?.timeoutMs ?? 0);
   }
 
   private decide(buf: Buffer, offset: number, length: number): DropReasonCode {

@@ -264,6 +264,16 @@ describe('server-name verdicts through the inspector', () => {
     expect(send(seg({ sport: 44001, seq: s2, payload: records(clientHello({ sni: ['github.com'] })) }))).toBe(DropReason.POLICY);
   });
 
+  test('a reload to a policy without name rules drops the reading state of pending flows at the next sweep', () => {
+    const { send, inspector } = setup();
+    handshake(send);
+    expect(inspector.names.pendingFlows).toBe(1);
+    inspector.setPolicy(parsePolicy({ defaultAction: 'allow' }));
+    inspector.sweep();
+    expect(inspector.names.pendingFlows).toBe(0);
+    expect(send(seg({ seq: 1, payload: 'anything' }))).toBe(DropReason.NONE);
+  });
+
   test('never throws on random bytes in a read flow', () => {
     const { send, inspector } = setup();
     for (let i = 0; i < 2000; i++) {
