@@ -154,8 +154,7 @@ export class Inspector {
   sweep(): void {
     const now = this.now();
     this.flows.sweep(now);
-    // Without name rules (after a reload), no flow is being read any more: drop all reading state.
-    this.names.sweep(now, this._policy.names?.timeoutMs ?? 0);
+    this.names.sweep(now, this._policy, this._generation);
   }
 
   private decide(buf: Buffer, offset: number, length: number): DropReasonCode {

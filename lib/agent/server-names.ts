@@ -111,7 +111,7 @@ export class ServerNames {
       return v >= 0 && this.generation[slot] !== generation ? FlowName.ALLOWED : v;
     }
     const flow = this.pending.get(slot);
-    if (flow === undefined) return this.decideIncomplete(slot, false, policy, generation); // swept
+    if (flow === undefined) return this.decideIncomplete(slot, false, policy, generation); // read under a policy without names
     flow.packets++;
     if (this.fromClient(flow, p)) {
       const decided = flow.quic ? this.feedQuic(slot, flow, p, buf, policy, generation) : this.feedTcp(slot, flow, p, buf, policy, generation);
@@ -142,9 +142,17 @@ export class ServerNames {
     this.pending.delete(slot);
   }
 
-  /** Drops the reading state of flows older than twice the timeout (their next packet decides). */
-  sweep(now: number, timeoutMs: number): void {
-    for (const [slot, flow] of this.pending) if (now - flow.startedAt >= 2 * timeoutMs) this.pending.delete(slot);
+  /**
+   * Decides the flows being read that are past the timeout without a packet to carry the verdict
+   * (as their next packet would: incomplete), so their reading state is freed; the verdict waits
+   * in the flow's slot. Without name rules in `policy` (after a reload), forgets them all.
+   */
+  sweep(now: number, policy: CompiledPolicy, generation: number): void {
+    const settings = policy.names;
+    for (const [slot, flow] of this.pending) {
+      if (settings === null) this.clear(slot);
+      else if (now - flow.startedAt >= settings.timeoutMs) this.decideIncomplete(slot, flow.prefix !== null && flow.prefix.heldBytes > 0, policy, generation);
+    }
   }
 
   private begin(slot: number, p: ParsedPacket, buf: Buffer, now: number, policy: CompiledPolicy, generation: number): void {

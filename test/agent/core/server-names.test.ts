@@ -264,6 +264,18 @@ describe('server-name verdicts through the inspector', () => {
     expect(send(seg({ sport: 44001, seq: s2, payload: records(clientHello({ sni: ['github.com'] })) }))).toBe(DropReason.POLICY);
   });
 
+  test('a partial ClientHello left past the timeout is decided by the sweep: resuming later cannot dodge the verdict', () => {
+    const { send, inspector, clock } = setup({ defaultAction: 'allow', rules: [{ action: 'drop', serverNames: ['evil.example'] }] });
+    const seq = handshake(send);
+    const stream = records(clientHello({ sni: ['evil.example'] }));
+    expect(send(seg({ seq, payload: stream.subarray(0, 40) }))).toBe(DropReason.NONE);
+    clock.ms += 60_000;
+    inspector.sweep();
+    expect(inspector.names.pendingFlows).toBe(0);
+    expect(send(seg({ seq: seq + 40, payload: stream.subarray(40) }))).toBe(DropReason.POLICY); // malformed (incomplete): dropped
+    expect(inspector.names.outcomes[NameOutcome.MALFORMED]).toBe(1);
+  });
+
   test('a reload to a policy without name rules drops the reading state of pending flows at the next sweep', () => {
     const { send, inspector } = setup();
     handshake(send);
