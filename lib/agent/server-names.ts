@@ -103,7 +103,11 @@ export class ServerNames {
    */
   step(slot: number, created: boolean, p: ParsedPacket, buf: Buffer, now: number, policy: CompiledPolicy, generation: number): number {
     const settings = policy.names!;
-    if (created) this.begin(slot, p, buf, now, policy, generation);
+    // A new connection (a client SYN) on a known flow entry is read afresh: a reused 5-tuple must
+    // not inherit the verdict of the connection before it.
+    if (created || (p.protocol === IPPROTO_TCP && p.hasL4Header && (buf[p.l4Offset + TCP_OFF_FLAGS] & (TCP_SYN | TCP_ACK)) === TCP_SYN)) {
+      this.begin(slot, p, buf, now, policy, generation);
+    }
     const state = this.state[slot];
     if (state === STATE_NONE) return FlowName.NOT_INSPECTED;
     if (state === STATE_DECIDED) {

@@ -254,6 +254,14 @@ describe('server-name verdicts through the inspector', () => {
     expect(send(quic(50003, Buffer.from('hello')))).toBe(DropReason.POLICY);
   });
 
+  test('a new connection on the same 5-tuple and cookie (a new SYN) is read afresh, not given the old verdict', () => {
+    const { send } = setup();
+    const seq = handshake(send);
+    expect(send(seg({ seq, payload: records(clientHello({ sni: ['github.com'] })) }))).toBe(DropReason.NONE);
+    expect(send(seg({ seq: 900, flags: SYN }))).toBe(DropReason.NONE); // reconnect from the same port
+    expect(send(seg({ seq: 901, payload: records(clientHello({ sni: ['evil.example'] })) }))).toBe(DropReason.POLICY);
+  });
+
   test('a reload keeps earlier verdicts: an allowed flow stays allowed, a blocked one blocked', () => {
     const { send, inspector } = setup();
     const s1 = handshake(send, { sport: 44000 });
