@@ -22,7 +22,7 @@ import type { NameDropCounts } from './name-drop-counts';
 import { CompiledPolicy, FlowName } from './policy';
 import { HttpHostInfo, readHttpHost } from './http-host';
 import { ParsedPacket, IPPROTO_TCP, IPPROTO_UDP } from './packet';
-import { clientInitialKeys, initialDestinationCid, InitialKeys, InitialStatus, openInitials } from './quic-initial';
+import { clientInitialKeys, initialDestinationCid, InitialKeys, InitialStatus, openInitials, QUIC_V1, QUIC_V2 } from './quic-initial';
 import { StreamPrefix } from './stream-prefix';
 import { ClientHelloInfo, HelloStatus, looksLikeTlsRecord, readClientHelloFromHandshake, readClientHelloFromRecords } from './tls-client-hello';
 
@@ -35,6 +35,14 @@ const TCP_OFF_ACK = 8;
 const TCP_OFF_FLAGS = 13;
 const TCP_SYN = 0x02;
 const TCP_ACK = 0x10;
+
+/** True when `buf[at, end)` starts with a QUIC Initial's long header (v1: type 0b00, v2: type 0b01). */
+function startsWithInitial(buf: Buffer, at: number, end: number): boolean {
+  if (end - at < 5) return false;
+  const top = buf[at] & 0xf0;
+  const version = u32(buf, at + 1);
+  return (top === 0xc0 && version === QUIC_V1) || (top === 0xd0 && version === QUIC_V2);
+}
 
 /** The flow is to be blocked now: the no-name or malformed verdict says drop. */
 export const NAME_DROP_NO_NAME = -10;
@@ -105,7 +113,11 @@ export class ServerNames {
     const settings = policy.names!;
     // A new connection (a client SYN) on a known flow entry is read afresh: a reused 5-tuple must
     // not inherit the verdict of the connection before it.
-    if (created || (p.protocol === IPPROTO_TCP && p.hasL4Header && (buf[p.l4Offset + TCP_OFF_FLAGS] & (TCP_SYN | TCP_ACK)) === TCP_SYN)) {
+    // The same for a QUIC Initial to a QUIC port once the flow is decided (a new connection, or a
+    // repeated Initial, which reads the same name again).
+    if (created || (p.protocol === IPPROTO_TCP && p.hasL4Header && (buf[p.l4Offset + TCP_OFF_FLAGS] & (TCP_SYN | TCP_ACK)) === TCP_SYN)
+      || (this.state[slot] === STATE_DECIDED && p.protocol === IPPROTO_UDP && p.payloadLength > 0 && settings.quicPorts.has(p.dstPort)
+        && startsWithInitial(buf, p.payloadOffset, p.payloadOffset + p.payloadLength))) {
       this.begin(slot, p, buf, now, policy, generation);
     }
     const state = this.state[slot];

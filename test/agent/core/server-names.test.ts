@@ -250,6 +250,11 @@ describe('server-name verdicts through the inspector', () => {
     const big = clientHello({ sni: ['evil.example'], extensions: [padding(1600)] });
     expect(send(quic(50002, quicInitial(dcid, 0, cryptoFrame(0, big.subarray(0, 1100)))))).toBe(DropReason.NONE);
     expect(send(quic(50002, quicInitial(dcid, 1, cryptoFrame(1100, big.subarray(1100)))))).toBe(DropReason.POLICY);
+    // 0-RTT (v1 long header type 1) and short-header packets of the allowed flow pass.
+    expect(send(quic(50000, Buffer.concat([Buffer.from([0xd0, 0, 0, 0, 1]), Buffer.alloc(60)])))).toBe(DropReason.NONE);
+    expect(send(quic(50000, Buffer.concat([Buffer.from([0x40]), Buffer.alloc(60)])))).toBe(DropReason.NONE);
+    // A new connection's Initial on an allowed flow's 5-tuple is read afresh.
+    expect(send(quic(50000, quicInitial(Buffer.from('99', 'hex'), 0, cryptoFrame(0, clientHello({ sni: ['evil.example'] })))))).toBe(DropReason.POLICY);
     // Not QUIC on UDP 443: no name, default drop.
     expect(send(quic(50003, Buffer.from('hello')))).toBe(DropReason.POLICY);
   });
