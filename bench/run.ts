@@ -12,6 +12,8 @@
  *   5. the agent with --workers N (default: the cores) against --workers 1, capacity.
  * The agent runs under Node 24 from .cache/node24 (scripts/node24.js) when present: several
  * workers need dgram reusePort (node 22.12+).
+ *   6. in process: the inspector's cost per packet with a 1,000-name server-name allowlist next
+ *      to a policy without name rules (bench/lib/name-rules.ts; --only-name-rules runs just this).
  * Writes bench/out/results.json, bench/out/results.md, bench/out/latency.svg (+ .png when a
  * converter exists) and prints a markdown table. Options: --help.
  */
@@ -23,6 +25,7 @@ import { parseArgs } from 'util';
 import { LoadgenParams, parseTargetCounters, RunResult, runLoadgen, TargetCounters } from './lib/loadgen';
 import { compileTools, freeUdpPort, procRssKb, procStatusKb, sleep, udpKernelStats, waitIdle } from './lib/proc';
 import { benchNotes, BenchResults, latencyPanels, machineInfo, markdownReport, MemoryResult, renderPng } from './lib/report';
+import { measureNameRules, nameRulesMarkdown } from './lib/name-rules';
 import { latencyChartSvg } from './lib/svg';
 import { bundleAgent, startAgent, startNodeReflector, startReflector, Target, writeBenchPolicy } from './lib/targets';
 
@@ -43,6 +46,8 @@ const HELP = `usage: npm run bench -- [options]
   --latency-duration 5           seconds measured per latency run (after 0.5 s warm-up)
   --rss-flows 1000000            flows driven through a fresh agent for the RSS figure
   --skip-rss  --skip-latency  --skip-listen-reference  --skip-node-baseline  --no-build
+  --skip-name-rules              no server-name rule figures (5.)
+  --only-name-rules              only the server-name rule figures (5.), printed, no files
   --no-raw                       no raw sockets (automatic when not root): the load generator sends
                                  from per-port UDP sockets, the reference replies from its listening socket
   --node-arg ARG                 extra node option for the agent (repeatable), e.g. --max-semi-space-size=64
@@ -64,6 +69,8 @@ interface Options {
   skipLatency: boolean;
   skipListenRef: boolean;
   skipNodeBaseline: boolean;
+  skipNameRules: boolean;
+  onlyNameRules: boolean;
   /** Raw sockets (IP_HDRINCL) for the load generator and the reference: needs root/CAP_NET_RAW. */
   raw: boolean;
   build: boolean;
@@ -97,6 +104,7 @@ function parseOptions(argv: string[]): Options {
       'rss-flows': { type: 'string' }, 'skip-rss': { type: 'boolean', default: false },
       'skip-latency': { type: 'boolean', default: false }, 'skip-listen-reference': { type: 'boolean', default: false },
       'skip-node-baseline': { type: 'boolean', default: false }, 'no-raw': { type: 'boolean', default: false },
+      'skip-name-rules': { type: 'boolean', default: false }, 'only-name-rules': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false }, 'node-arg': { type: 'string', multiple: true },
       'node': { type: 'string' }, 'workers': { type: 'string' }, 'agent-script': { type: 'string' },
       'out': { type: 'string' }, 'help': { type: 'boolean', default: false },
@@ -122,6 +130,8 @@ function parseOptions(argv: string[]): Options {
     skipLatency: v['skip-latency'] === true,
     skipListenRef: v['skip-listen-reference'] === true || quick || !raw,
     skipNodeBaseline: v['skip-node-baseline'] === true || v.target !== 'agent',
+    skipNameRules: v['skip-name-rules'] === true,
+    onlyNameRules: v['only-name-rules'] === true,
     raw,
     build: v['no-build'] !== true,
     nodeArgs: v['node-arg'] ?? [],
@@ -152,8 +162,8 @@ class Bench {
   constructor(private readonly o: Options) {
     this.agentScript = o.agentScript ?? path.join(ROOT, 'dist', 'agent', 'gwlb-agent.js');
     const s = o.sizes.length;
-    this.totalSteps = 1 + 2 * s + (o.skipListenRef ? 0 : s) + (o.skipNodeBaseline ? 0 : 1 + s) + (o.skipLatency ? 0 : 2 * s * o.loads.length)
-      + (o.skipRss ? 0 : 1) + (o.workers > 1 && o.target === 'agent' ? 1 + s : 0);
+    this.totalSteps = (o.skipNameRules ? 0 : 1) + 1 + 2 * s + (o.skipListenRef ? 0 : s) + (o.skipNodeBaseline ? 0 : 1 + s)
+      + (o.skipLatency ? 0 : 2 * s * o.loads.length) + (o.skipRss ? 0 : 1) + (o.workers > 1 && o.target === 'agent' ? 1 + s : 0);
   }
 
   private header(msg: string): void {
@@ -309,6 +319,11 @@ class Bench {
       }
       await multi.stop();
     }
+    // 6. server-name rules, in process
+    if (!o.skipNameRules) {
+      this.header('inspector in process: 1,000-name allowlist vs no name rules');
+      results.nameRules = measureNameRules(o.duration >= 4 ? 15 : 7);
+    }
     results.notes.push(...benchNotes(results, sut.name, o.raw));
     return results;
   }
@@ -344,6 +359,10 @@ class Bench {
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
+  if (o.onlyNameRules) {
+    console.log(nameRulesMarkdown(measureNameRules(o.duration >= 4 ? 15 : 7)));
+    return;
+  }
   const started = Date.now();
   const bench = new Bench(o);
   await bench.prepare();
@@ -359,7 +378,7 @@ async function main(): Promise<void> {
     const conv = renderPng(svgFile, path.join(o.out, 'latency.png'));
     if (conv) console.log(`Rendered latency.png with ${conv}`);
   }
-  const md = markdownReport(results, name);
+  const md = markdownReport(results, name) + (results.nameRules ? `\n\n${nameRulesMarkdown(results.nameRules)}` : '');
   writeFileSync(path.join(o.out, 'results.md'), md + '\n');
   console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s. Results: ${path.relative(process.cwd(), o.out)}/results.json,`
     + ' results.md, latency.svg\n');

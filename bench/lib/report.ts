@@ -7,6 +7,7 @@ import { readFileSync } from 'fs';
 import * as os from 'os';
 import { fmtPps, RunResult } from './loadgen';
 import { LatencyPanel } from './svg';
+import type { NameRuleFigure } from './name-rules';
 
 export interface MachineInfo {
   readonly arch: string;
@@ -69,6 +70,8 @@ export interface BenchResults {
   readonly latency: LatencyRow[];
   readonly workers: WorkersRow[];
   memory?: MemoryResult;
+  /** Server-name rules: inspector cost per packet (bench/lib/name-rules.ts). */
+  nameRules?: NameRuleFigure[];
   readonly notes: string[];
 }
 

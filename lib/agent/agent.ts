@@ -150,7 +150,7 @@ export class Agent implements HealthSource, AgentRuntime {
     this.log.info(this.options.worker ? 'worker started' : 'gwlb-agent started', {
       listen: c.listen, port: c.port, healthPort: c.healthPort, replyMode: c.replyMode,
       policy: c.policyFile ?? null, policyRules: this.policyRules(), policyGeneration: this.inspector.policyGeneration,
-      workers: this.options.worker ? undefined : 1, drainSeconds: c.drainSeconds, tcpIdleSeconds: c.tcpIdleSeconds, udpIdleSeconds: c.udpIdleSeconds,
+      serverNameRules: this.inspector.policy.nameRules.length, workers: this.options.worker ? undefined : 1, drainSeconds: c.drainSeconds, tcpIdleSeconds: c.tcpIdleSeconds, udpIdleSeconds: c.udpIdleSeconds,
       maxFlows: c.maxFlows, recvBufferBytes: buffers.recv, sendBufferBytes: buffers.send, pid: process.pid,
       sendPath: this.dataplane.sendPath?.path.name, sendPathReason: this.dataplane.sendPath?.reason || undefined,
       selfProbe: this.probe && { from: this.probe.plan.source, to: this.probe.plan.target, intervalMs: this.probe.intervalMs },
@@ -205,6 +205,7 @@ export class Agent implements HealthSource, AgentRuntime {
       draining: this.draining,
       healthy: this.health().healthy,
       selfProbe: this.probeSnapshot(),
+      serverNames: this.inspector.names.snapshot(this.inspector.nameDrops, this.inspector.policy.names !== null),
     };
   }
 
@@ -263,7 +264,7 @@ export class Agent implements HealthSource, AgentRuntime {
   /** Run a validated policy from now on (e.g. a new SSM parameter version); `source` is logged. */
   applyPolicy(_text: string, policy: CompiledPolicy, source: Record<string, unknown>): void {
     this.setPolicy(policy);
-    this.log.info('policy reloaded', { ...source, policyRules: policy.ruleCount, policyGeneration: this.inspector.policyGeneration });
+    this.log.info('policy reloaded', { ...source, policyRules: policy.ruleCount, serverNameRules: policy.nameRules.length, policyGeneration: this.inspector.policyGeneration });
   }
 
   /** Replace the running policy (a reload; counted in gwlb_agent_policy_reloads_total). */

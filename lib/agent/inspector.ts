@@ -11,6 +11,12 @@
  *   carrying forbidden content and a reload does not make that content acceptable.
  * - A drop by `defaultAction: "drop"` is reported as POLICY with rule name "defaultAction".
  * - Non-first fragments have no ports, so they form their own flow entry (ports 0).
+ * - Server names (policy `serverNames`, server-names.ts): a read flow's packets are forwarded while
+ *   its name is pending; the verdict is made once, on the packet that completes the name (or
+ *   reaches a bound). A drop verdict blocks the flow (FLOW_BLOCKED for the rest of it, both
+ *   directions); an allowed flow keeps its verdict in both directions. A reload applies to flows
+ *   whose verdict comes after it: flows allowed by an earlier name verdict stay allowed (packet
+ *   rules still apply), blocked ones stay blocked.
  *
  * dropCounts[DropReason.NONE] counts forwarded packets. inspect() never throws: an unexpected
  * exception (a bug) drops the packet as INTERNAL_ERROR and is kept in `lastError`.
@@ -20,8 +26,10 @@ import { formatAddress } from './cidr';
 import { DROP_REASON_COUNT, DropReason, DropReasonCode } from './drop-reasons';
 import { FlowTable } from './flow-table';
 import { decodeInto, ETHERTYPE_IPV4, GeneveView } from './geneve';
+import { NameDropCounts } from './name-drop-counts';
 import { ParsedPacket, parseIpPacket } from './packet';
-import { CompiledPolicy } from './policy';
+import { CompiledPolicy, FlowName, MATCH_PENDING } from './policy';
+import { NAME_DROP_MALFORMED, NAME_DROP_NO_NAME, ServerNames } from './server-names';
 import type { SharedBlockTable } from './shared-blocks';
 
 export interface InspectorOptions {
@@ -55,8 +63,10 @@ export interface PolicyDropEvent {
   srcPort: number;
   dstPort: number;
   flowCookie: number;
-  /** True when the rule had a payload condition, so the flow is now blocked. */
+  /** True when the flow is now blocked (a payload rule, or a server-name verdict). */
   flowBlocked: boolean;
+  /** The flow's server name (SNI / Host), when the drop is a server-name verdict and one was read. */
+  serverName?: string;
 }
 
 export const DEFAULT_TCP_IDLE_SECONDS = 350;
@@ -81,6 +91,10 @@ export class Inspector {
    */
   wantPolicyDrop?: () => boolean;
   readonly flows: FlowTable;
+  /** Per-flow server-name state (used when the policy has name rules). */
+  readonly names: ServerNames;
+  /** Flows blocked by a server-name verdict, by rule and name. */
+  readonly nameDrops = new NameDropCounts();
   /** The last unexpected exception (INTERNAL_ERROR) or exception thrown by onPolicyDrop. */
   lastError: unknown = undefined;
   /** Exceptions thrown by onPolicyDrop (the verdict stands). */
@@ -103,6 +117,7 @@ export class Inspector {
       otherIdleMs: positive('otherIdleSeconds', opts.otherIdleSeconds ?? DEFAULT_OTHER_IDLE_SECONDS) * 1000,
       shared: opts.sharedBlocks,
     });
+    this.names = new ServerNames(maxFlows, opts.sharedBlocks !== undefined);
   }
 
   /** Incremented by every setPolicy(). */
@@ -144,7 +159,9 @@ export class Inspector {
 
   /** Removes idle flows (the runtime calls this on a timer). */
   sweep(): void {
-    this.flows.sweep(this.now());
+    const now = this.now();
+    this.flows.sweep(now);
+    this.names.sweep(now, this._policy, this._generation);
   }
 
   private decide(buf: Buffer, offset: number, length: number): DropReasonCode {
@@ -155,24 +172,47 @@ export class Inspector {
     const parsed = parseIpPacket(buf, v.payloadOffset, v.payloadLength, p, v.protocolType === ETHERTYPE_IPV4 ? 4 : 6);
     if (parsed !== DropReason.NONE) return parsed;
     const flows = this.flows;
-    const slot = flows.observe(v.flowCookie, p.ipVersion, p.protocol, p.src, p.dst, p.srcPort, p.dstPort, p.ipLength, this.now());
+    const now = this.now();
+    const slot = flows.observe(v.flowCookie, p.ipVersion, p.protocol, p.src, p.dst, p.srcPort, p.dstPort, p.ipLength, now);
+    const created = flows.created;
     if (flows.isBlocked(slot)) return DropReason.FLOW_BLOCKED;
     const policy = this._policy;
-    const index = policy.match(p, buf);
+    let flowName: number = FlowName.NOT_INSPECTED;
+    if (policy.names !== null) {
+      flowName = this.names.step(slot, created, p, buf, now, policy, this._generation);
+      if (flowName === NAME_DROP_MALFORMED || flowName === NAME_DROP_NO_NAME) {
+        return this.blockByName(slot, flowName === NAME_DROP_MALFORMED ? 'serverNameInspection.malformedAction' : 'serverNameInspection.noNameAction');
+      }
+    } else if (created) {
+      this.names.clear(slot);
+    }
+    const index = flowName === FlowName.NOT_INSPECTED ? policy.match(p, buf) : policy.matchFlow(p, buf, flowName);
+    if (index === MATCH_PENDING) return DropReason.NONE;
     if (index < 0) {
-      if (!policy.defaultDrop) return DropReason.NONE;
+      if (!policy.defaultDrop || flowName === FlowName.ALLOWED) return DropReason.NONE;
+      if (flowName === FlowName.NO_MATCH) return this.blockByName(slot, 'defaultAction');
       this.emit('defaultAction', false);
       return DropReason.POLICY;
     }
     const rule = policy.rules[index];
     if (!rule.drop) return DropReason.NONE;
+    if (rule.serverNames !== null) return this.blockByName(slot, rule.name);
     const block = rule.payload !== null;
     if (block) flows.block(slot);
     this.emit(rule.name, block);
     return DropReason.POLICY;
   }
 
-  private emit(rule: string, flowBlocked: boolean): void {
+  /** A server-name verdict drops the flow: block it (both directions), count and report it. */
+  private blockByName(slot: number, rule: string): DropReasonCode {
+    this.flows.block(slot);
+    const name = this.names.nameOf(slot);
+    this.nameDrops.add(rule, name);
+    this.emit(rule, true, name);
+    return DropReason.POLICY;
+  }
+
+  private emit(rule: string, flowBlocked: boolean, serverName?: string): void {
     const cb = this.onPolicyDrop;
     if (!cb) return;
     const p = this.packet;
@@ -188,6 +228,7 @@ export class Inspector {
         dstPort: p.dstPort,
         flowCookie: this.view.flowCookie,
         flowBlocked,
+        ...(serverName !== undefined ? { serverName } : {}),
       });
     } catch (e) {
       this.callbackErrors++;

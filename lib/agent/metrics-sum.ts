@@ -3,7 +3,7 @@
  * snapshots. Counters and flow/socket gauges add up; lag, probe failure streaks and ages take the
  * worst worker; policy, draining and health come from the supervisor.
  */
-import { AgentMetrics, DropSample, MetricsSnapshot, SelfProbeSnapshot } from './metrics';
+import { AgentMetrics, DropSample, MetricsSnapshot, SelfProbeSnapshot, ServerNameSnapshot } from './metrics';
 
 function addCounters(into: AgentMetrics, from: AgentMetrics): void {
   const target = into as unknown as Record<string, number>;
@@ -40,6 +40,29 @@ function sumProbes(all: readonly SelfProbeSnapshot[]): SelfProbeSnapshot | undef
     failures = Math.max(failures, p.consecutiveFailures);
   }
   return { results, lastSuccessAgeSeconds: age, consecutiveFailures: failures, traffic };
+}
+
+/** Server-name verdicts and drops added up by outcome and by rule + name. */
+function sumServerNames(all: readonly ServerNameSnapshot[]): ServerNameSnapshot | undefined {
+  if (all.length === 0) return undefined;
+  const outcomes = new Map<string, number>();
+  const drops = new Map<string, { rule: string; name: string; count: number }>();
+  let pendingFlows = 0;
+  for (const n of all) {
+    for (const o of n.outcomes) outcomes.set(o.outcome, (outcomes.get(o.outcome) ?? 0) + o.count);
+    for (const d of n.drops) {
+      const key = `${d.rule}\u0000${d.name}`;
+      const cur = drops.get(key);
+      if (cur) cur.count += d.count;
+      else drops.set(key, { ...d });
+    }
+    pendingFlows += n.pendingFlows;
+  }
+  return {
+    outcomes: [...outcomes].map(([outcome, count]) => ({ outcome, count })),
+    drops: [...drops.values()],
+    pendingFlows,
+  };
 }
 
 /** What the supervisor itself knows, laid over the sum. */
@@ -81,5 +104,6 @@ export function sumSnapshots(workers: readonly MetricsSnapshot[], own: Superviso
     draining: own.draining,
     healthy: own.healthy,
     selfProbe: sumProbes(workers.flatMap((w) => (w.selfProbe ? [w.selfProbe] : []))),
+    serverNames: sumServerNames(workers.flatMap((w) => (w.serverNames ? [w.serverNames] : []))),
   };
 }

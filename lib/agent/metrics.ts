@@ -84,6 +84,8 @@ export interface MetricsSnapshot {
   readonly selfProbe?: SelfProbeSnapshot;
   /** Several workers (workers.ts). @default - one agent, no worker metrics */
   readonly workers?: WorkersSnapshot;
+  /** @default - no server-name metrics */
+  readonly serverNames?: ServerNameSnapshot;
 }
 
 /** The worker supervisor's state. */
@@ -97,6 +99,13 @@ export interface WorkersSnapshot {
   readonly packetsIn: readonly number[];
   readonly sharedBlockedFlows: number;
   readonly sharedBlockEvictions: number;
+}
+
+/** Server-name verdicts (server-names.ts) and the flows they blocked, by rule and name (bounded). */
+export interface ServerNameSnapshot {
+  readonly outcomes: readonly { readonly outcome: string; readonly count: number }[];
+  readonly drops: readonly { readonly rule: string; readonly name: string; readonly count: number }[];
+  readonly pendingFlows: number;
 }
 
 /** The data-path self-probe's state (self-probe.ts). */
@@ -156,6 +165,9 @@ export const METRIC = {
   workerPacketsIn: 'gwlb_agent_worker_packets_received_total',
   sharedBlockedFlows: 'gwlb_agent_shared_blocked_flows',
   sharedBlockEvictions: 'gwlb_agent_shared_block_evictions_total',
+  serverNameVerdicts: 'gwlb_agent_server_name_verdicts_total',
+  serverNameDrops: 'gwlb_agent_server_name_flow_drops_total',
+  serverNamePending: 'gwlb_agent_server_name_pending_flows',
 } as const;
 
 function families(s: MetricsSnapshot): Family[] {
@@ -192,6 +204,7 @@ function families(s: MetricsSnapshot): Family[] {
     gauge(METRIC.healthy, '1 when /healthz answers 200.', s.healthy ? 1 : 0),
     ...(s.selfProbe ? selfProbeFamilies(s.selfProbe) : []),
     ...(s.workers ? workerFamilies(s.workers) : []),
+    ...(s.serverNames ? serverNameFamilies(s.serverNames) : []),
   ];
 }
 
@@ -209,6 +222,24 @@ function workerFamilies(w: WorkersSnapshot): Family[] {
     },
     one(METRIC.sharedBlockedFlows, 'gauge', 'Blocked flows in the table shared by the workers.', w.sharedBlockedFlows),
     one(METRIC.sharedBlockEvictions, 'counter', 'Blocked flows dropped from the shared table to make room.', w.sharedBlockEvictions),
+  ];
+}
+
+function serverNameFamilies(n: ServerNameSnapshot): Family[] {
+  return [
+    {
+      name: METRIC.serverNameVerdicts,
+      type: 'counter',
+      help: 'Per-flow server-name verdicts by outcome: name_rule, no_name_rule, no_name, malformed, pending_full.',
+      samples: n.outcomes.map((o) => ({ labels: { outcome: o.outcome }, value: o.count })),
+    },
+    {
+      name: METRIC.serverNameDrops,
+      type: 'counter',
+      help: 'Flows blocked by a server-name verdict, by rule and name (name "" = none read; "_other" once the label sets are used up).',
+      samples: n.drops.map((d) => ({ labels: { rule: d.rule, name: d.name }, value: d.count })),
+    },
+    { name: METRIC.serverNamePending, type: 'gauge', help: 'Flows whose server name is being read.', samples: [{ value: n.pendingFlows }] },
   ];
 }
 

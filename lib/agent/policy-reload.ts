@@ -26,7 +26,7 @@ export function reloadPolicyFile(t: PolicyReloadTarget): void {
   try {
     const { text, policy } = loadPolicyText(file);
     const extra = t.apply(text, policy);
-    t.log.info('policy reloaded', { policy: file, policyRules: policy.ruleCount, policyGeneration: t.generation(), ...extra });
+    t.log.info('policy reloaded', { policy: file, policyRules: policy.ruleCount, serverNameRules: policy.nameRules.length, policyGeneration: t.generation(), ...extra });
   } catch (err) {
     t.metrics.policyReloadFailures++;
     t.log.error('policy reload rejected; keeping the running policy', {

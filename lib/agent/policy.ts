@@ -24,10 +24,18 @@
  * - `payloadContains` (UTF-8 text) / `payloadHex` (even-length hex): bytes that must occur within
  *   ONE packet's L4 payload (no stream reassembly). Mutually exclusive. A `drop` rule with a
  *   payload condition also blocks its flow until the flow idles out (see inspector.ts).
+ * - `serverNames`: a server-name pattern or a non-empty array of them (domain-set.ts): the rule
+ *   matches a FLOW whose TLS SNI / HTTP Host / QUIC SNI is in the set. Its other conditions are
+ *   checked once, on the client->server packet that completes the name; the verdict then holds
+ *   for both directions of the flow (a drop blocks the flow). Not with payload conditions.
+ *   The optional top-level `serverNameInspection` object sets ports, bounds and the verdicts for
+ *   flows without a (readable) name (name-policy.ts, server-names.ts).
  * - Unknown fields and wrong types are errors ({@link PolicyError}) naming the path and value.
  */
 import { readFileSync } from 'fs';
 import { CidrError, CidrSet, parseCidr } from './cidr';
+import { DomainSet } from './domain-set';
+import { NameInspectionSettings, NamePolicyError, parseNameInspection, parseServerNames } from './name-policy';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, ParsedPacket } from './packet';
 
 export class PolicyError extends Error {
@@ -50,11 +58,13 @@ export interface PolicyRuleDocument {
   destinationPorts?: PortSpec | PortSpec[];
   payloadContains?: string;
   payloadHex?: string;
+  serverNames?: string | string[];
 }
 
 export interface PolicyDocument {
   defaultAction: PolicyAction;
   rules?: PolicyRuleDocument[];
+  serverNameInspection?: Record<string, unknown>;
 }
 
 const PROTOCOL_NAMES: Readonly<Record<string, number>> = {
@@ -64,9 +74,9 @@ const PROTOCOL_NAMES: Readonly<Record<string, number>> = {
 function hasPorts(protocol: number): boolean {
   return protocol === IPPROTO_TCP || protocol === IPPROTO_UDP || protocol === IPPROTO_SCTP;
 }
-const DOCUMENT_FIELDS = new Set(['defaultAction', 'rules']);
+const DOCUMENT_FIELDS = new Set(['defaultAction', 'rules', 'serverNameInspection']);
 const RULE_FIELDS = new Set(['name', 'action', 'protocol', 'source', 'destination', 'sourcePorts',
-  'destinationPorts', 'payloadContains', 'payloadHex']);
+  'destinationPorts', 'payloadContains', 'payloadHex', 'serverNames']);
 const ANY_PROTOCOL = -1;
 
 /** One compiled rule; fields are flat so the matcher stays monomorphic. */
@@ -82,7 +92,27 @@ export interface CompiledRule {
   readonly destinationPorts: Int32Array | null;
   /** Bytes to find in the L4 payload, or null. */
   readonly payload: Buffer | null;
+  /** Server names of a flow, or null (not a name rule). */
+  readonly serverNames: DomainSet | null;
 }
+
+/**
+ * A flow's server-name state as the rule walk sees it ({@link CompiledPolicy.matchFlow}):
+ * a name rule index (>= 0) the flow's name matched, or one of these.
+ */
+export const FlowName = {
+  /** Matched no name rule (or showed no name): name rules do not match, defaultAction applies. */
+  NO_MATCH: -1,
+  /** Allowed as a flow (noNameAction/malformedAction "allow", or a verdict from before a reload): name rules do not match, no default drop. */
+  ALLOWED: -2,
+  /** Not a flow that is inspected for a name. */
+  NOT_INSPECTED: -3,
+  /** The name is not known yet: the first name rule reached forwards the packet. */
+  PENDING: -4,
+} as const;
+
+/** {@link CompiledPolicy.matchFlow} result: forward, the flow's name is pending. */
+export const MATCH_PENDING = -2;
 
 function portsMatch(ranges: Int32Array, port: number): boolean {
   for (let i = 0; i < ranges.length; i += 2) if (port >= ranges[i] && port <= ranges[i + 1]) return true;
@@ -118,19 +148,52 @@ export class CompiledPolicy {
   readonly rules: readonly CompiledRule[];
   /** True when some drop rule has a payload condition (such drops block their flow). */
   readonly hasPayloadRules: boolean;
+  /** Server-name inspection settings, or null when no rule needs names. */
+  readonly names: NameInspectionSettings | null;
+  /** Indexes of the rules with serverNames, in order. */
+  readonly nameRules: readonly number[];
 
-  constructor(defaultAction: PolicyAction, rules: readonly CompiledRule[]) {
+  constructor(defaultAction: PolicyAction, rules: readonly CompiledRule[], names: NameInspectionSettings | null = null) {
     this.defaultAction = defaultAction;
     this.defaultDrop = defaultAction === 'drop';
     this.rules = rules;
     this.ruleCount = rules.length;
     this.hasPayloadRules = rules.some(r => r.payload !== null);
+    this.names = names;
+    this.nameRules = rules.flatMap((r, i) => (r.serverNames !== null ? [i] : []));
   }
 
   /** Index of the first rule matching the packet, or -1 when none does (defaultAction applies). */
   match(p: ParsedPacket, buf: Buffer): number {
+    return this.matchFlow(p, buf, FlowName.NOT_INSPECTED);
+  }
+
+  /**
+   * Like {@link match} for a packet of a flow in server-name state `flowName` ({@link FlowName}
+   * or a name rule index): a name rule matches only the flow whose name matched it (its packet
+   * conditions were checked when the name was read); a PENDING flow gets MATCH_PENDING at the
+   * first name rule reached.
+   */
+  matchFlow(p: ParsedPacket, buf: Buffer, flowName: number): number {
     const rules = this.rules;
-    for (let i = 0; i < rules.length; i++) if (ruleMatches(rules[i], p, buf)) return i;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i];
+      if (rule.serverNames !== null) {
+        if (flowName === i) return i;
+        if (flowName === FlowName.PENDING) return MATCH_PENDING;
+      } else if (ruleMatches(rule, p, buf)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The first name rule whose packet conditions hold for `p` (client->server) and whose names contain `name`, or -1. */
+  matchName(name: string, p: ParsedPacket, buf: Buffer): number {
+    for (const i of this.nameRules) {
+      const rule = this.rules[i];
+      if (ruleMatches(rule, p, buf) && rule.serverNames!.has(name)) return i;
+    }
     return -1;
   }
 
@@ -274,7 +337,25 @@ function parseRule(value: unknown, index: number, names: Set<string>, defaultAct
     sourcePorts,
     destinationPorts,
     payload: parsePayload(value, path),
+    serverNames: parseRuleServerNames(value, path),
   };
+}
+
+function parseRuleServerNames(rule: Record<string, unknown>, path: string): DomainSet | null {
+  if (rule.serverNames === undefined) return null;
+  if (rule.payloadContains !== undefined || rule.payloadHex !== undefined) {
+    throw new PolicyError(`${path}: serverNames (a per-flow condition) cannot be combined with payloadContains/payloadHex (per packet)`);
+  }
+  const protocol = rule.protocol === undefined ? 'tcp' : String(rule.protocol).toLowerCase();
+  if (protocol !== 'tcp' && protocol !== 'udp' && protocol !== '6' && protocol !== '17') {
+    throw new PolicyError(`${path}.protocol: ${show(rule.protocol)} cannot carry server names (use "tcp", "udp" or omit it)`);
+  }
+  try {
+    return parseServerNames(rule.serverNames, `${path}.serverNames`);
+  } catch (e) {
+    if (e instanceof NamePolicyError) throw new PolicyError(e.message);
+    throw e;
+  }
 }
 
 /** Validates and compiles a policy document (parsed JSON). Throws {@link PolicyError}. */
@@ -285,7 +366,14 @@ export function parsePolicy(doc: unknown): CompiledPolicy {
   if (doc.rules !== undefined && !Array.isArray(doc.rules)) throw new PolicyError(`rules: ${show(doc.rules)} is not an array`);
   const names = new Set<string>();
   const rules = ((doc.rules as unknown[] | undefined) ?? []).map((r, i) => parseRule(r, i, names, defaultAction));
-  return new CompiledPolicy(defaultAction, rules);
+  let inspection: NameInspectionSettings | null;
+  try {
+    inspection = parseNameInspection(doc.serverNameInspection, rules.some((r) => r.serverNames !== null));
+  } catch (e) {
+    if (e instanceof NamePolicyError) throw new PolicyError(e.message);
+    throw e;
+  }
+  return new CompiledPolicy(defaultAction, rules, inspection);
 }
 
 /** Reads, parses and compiles a policy file. Throws {@link PolicyError} prefixed with the path. */

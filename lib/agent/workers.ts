@@ -319,7 +319,7 @@ export class WorkerSupervisor {
   /** Run a validated policy (e.g. a new SSM parameter version) in every worker; `source` is logged. */
   applyPolicy(text: string, policy: CompiledPolicy, source: Record<string, unknown>): void {
     const extra = this.runPolicy(text, policy);
-    this.log.info('policy reloaded', { ...source, policyRules: policy.ruleCount, policyGeneration: this.policyGeneration, ...extra });
+    this.log.info('policy reloaded', { ...source, policyRules: policy.ruleCount, serverNameRules: policy.nameRules.length, policyGeneration: this.policyGeneration, ...extra });
   }
 
   private runPolicy(text: string, policy: CompiledPolicy): Record<string, unknown> {

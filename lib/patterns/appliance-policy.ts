@@ -1,5 +1,5 @@
 import { readFileSync } from 'fs';
-import { Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import { parsePolicy, PolicyError } from '../agent/policy';
 
 /** Thrown when an {@link AppliancePolicy} is invalid; the message names the field and the value. */
@@ -131,6 +131,75 @@ export interface ApplianceRule {
    * @default - no payload condition
    */
   readonly payloadHex?: string;
+
+  /**
+   * Server names of the flow (TLS SNI, HTTP/1.x Host, QUIC SNI): `example.com` (exactly),
+   * `*.example.com` (names below it, not the apex), `.example.com` (the apex and names below),
+   * `*` (any name). Case-insensitive; Unicode names are compared in their `xn--` form. The rule
+   * then decides per flow, for both directions. Not together with payload conditions.
+   * @default - no server-name condition
+   */
+  readonly serverNames?: string[];
+}
+
+/**
+ * How the agent reads server names (used when a rule has `serverNames` or `noNameAction` is set).
+ * Packets of a flow pass while its name is read; the verdict then applies to the whole flow.
+ */
+export interface ServerNameInspectionOptions {
+  /**
+   * TCP server ports read for a TLS ClientHello (or an HTTP request); an empty list reads none.
+   * @default [443]
+   */
+  readonly tlsPorts?: number[];
+
+  /**
+   * TCP server ports read for an HTTP/1.x request (or a TLS ClientHello); an empty list reads none.
+   * @default [80]
+   */
+  readonly httpPorts?: number[];
+
+  /**
+   * UDP server ports read for a QUIC Initial (the SNI of HTTP/3); an empty list reads none.
+   * @default [443]
+   */
+  readonly quicPorts?: number[];
+
+  /**
+   * The verdict for read flows that show no name (not TLS, HTTP or QUIC; no SNI; no Host).
+   * @default - the rules decide: no `serverNames` rule matches the flow, so later rules or the default action apply
+   */
+  readonly noNameAction?: RuleAction;
+
+  /**
+   * The verdict for malformed or oversize handshakes, and for handshakes not complete within the bounds.
+   * @default RuleAction.DROP
+   */
+  readonly malformedAction?: RuleAction;
+
+  /**
+   * Bytes of the client stream read at most (512..65536).
+   * @default 16384
+   */
+  readonly maxBytes?: number;
+
+  /**
+   * Packets of a flow (both directions) forwarded at most before its verdict (4..1000).
+   * @default 32
+   */
+  readonly maxPackets?: number;
+
+  /**
+   * Time from a flow's first packet to its verdict at most (0.1..120 seconds).
+   * @default Duration.seconds(5)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Flows whose name is being read at once; a new flow beyond it gets `malformedAction`.
+   * @default 16384
+   */
+  readonly maxPendingFlows?: number;
 }
 
 /** Properties of {@link AppliancePolicy.fromRules}. */
@@ -146,10 +215,17 @@ export interface AppliancePolicyProps {
    * @default - no rules
    */
   readonly rules?: ApplianceRule[];
+
+  /**
+   * Ports, bounds and verdicts of server-name reading.
+   * @default - ports 443 (TLS, QUIC) and 80 (HTTP), malformed handshakes dropped, bounds 16384 bytes / 32 packets / 5 s
+   */
+  readonly serverNameInspection?: ServerNameInspectionOptions;
 }
 
-/** A placeholder used in place of a CDK token when the document is validated at synth time. */
+/** Placeholders used in place of a CDK token when the document is validated at synth time. */
 const TOKEN_CIDR_PLACEHOLDER = '0.0.0.0/0';
+const TOKEN_NAME_PLACEHOLDER = 'token.invalid';
 
 /**
  * The inspection policy of the bundled appliance agent, written to
@@ -170,6 +246,9 @@ export class AppliancePolicy {
     const document: Record<string, unknown> = { defaultAction: props.defaultAction ?? RuleAction.ALLOW };
     if (rules.length > 0) {
       document.rules = rules.map(renderRule);
+    }
+    if (props.serverNameInspection !== undefined) {
+      document.serverNameInspection = renderInspection(props.serverNameInspection);
     }
     return new AppliancePolicy(document, 'AppliancePolicy.fromRules');
   }
@@ -241,6 +320,24 @@ function renderRule(rule: ApplianceRule): Record<string, unknown> {
   if (rule.destinationPorts !== undefined) out.destinationPorts = rule.destinationPorts.map((p) => p.toJson());
   if (rule.payloadContains !== undefined) out.payloadContains = rule.payloadContains;
   if (rule.payloadHex !== undefined) out.payloadHex = rule.payloadHex;
+  if (rule.serverNames !== undefined) out.serverNames = rule.serverNames;
+  return out;
+}
+
+function renderInspection(o: ServerNameInspectionOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (o.tlsPorts !== undefined) out.tlsPorts = o.tlsPorts;
+  if (o.httpPorts !== undefined) out.httpPorts = o.httpPorts;
+  if (o.quicPorts !== undefined) out.quicPorts = o.quicPorts;
+  if (o.noNameAction !== undefined) out.noNameAction = o.noNameAction;
+  if (o.malformedAction !== undefined) out.malformedAction = o.malformedAction;
+  if (o.maxBytes !== undefined) out.maxBytes = o.maxBytes;
+  if (o.maxPackets !== undefined) out.maxPackets = o.maxPackets;
+  if (o.timeout !== undefined) {
+    if (o.timeout.isUnresolved()) throw new AppliancePolicyError('serverNameInspection.timeout: must be a concrete duration, not a token');
+    out.timeoutSeconds = o.timeout.toMilliseconds() / 1000;
+  }
+  if (o.maxPendingFlows !== undefined) out.maxPendingFlows = o.maxPendingFlows;
   return out;
 }
 
@@ -256,7 +353,8 @@ function withTokensReplaced(value: unknown, placeholder = TOKEN_CIDR_PLACEHOLDER
     return value.map((v) => withTokensReplaced(v, placeholder));
   }
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTokensReplaced(v, placeholder)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) =>
+      [k, withTokensReplaced(v, k === 'serverNames' ? TOKEN_NAME_PLACEHOLDER : placeholder)]));
   }
   return value;
 }

@@ -41,6 +41,19 @@ describe('gwlb-agent startup', () => {
     expect(r.stderr).toContain('"80-70"');
   });
 
+  test('fails with exit 2 on a malformed server-name pattern or inspection setting, naming the field and value', async () => {
+    const file = path.join(dir, 'bad-name.json');
+    fs.writeFileSync(file, JSON.stringify({ defaultAction: 'drop', rules: [{ action: 'allow', serverNames: ['github.com', 'a.*.example'] }] }));
+    const r = await run(['--policy', file, '--port', String(await freeUdpPort())]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`gwlb-agent: --policy: ${file}: rules[0].serverNames[1]: "a.*.example" is not a valid server-name pattern`);
+    fs.writeFileSync(file, JSON.stringify({ defaultAction: 'drop', rules: [{ action: 'allow', serverNames: 'a.example' }],
+      serverNameInspection: { timeoutSeconds: 0 } }));
+    const r2 = await run(['--policy', file, '--port', String(await freeUdpPort())]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('serverNameInspection.timeoutSeconds: 0 is not a number 0.1-120');
+  });
+
   test('fails with exit 2 when the policy file is missing or not JSON', async () => {
     const missing = path.join(dir, 'missing.json');
     const r1 = await run(['--policy', missing]);

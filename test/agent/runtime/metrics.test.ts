@@ -29,6 +29,7 @@ function snapshot(over: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
       results: { ok: 11, timeout: 1, mismatch: 2 }, lastSuccessAgeSeconds: 1.5, consecutiveFailures: 0, traffic: probeTraffic,
     },
     workers: { configured: 2, running: 1, restarts: 3, packetsIn: [6, 4], sharedBlockedFlows: 8, sharedBlockEvictions: 1 },
+    serverNames: { outcomes: [{ outcome: 'name_rule', count: 1 }], drops: [{ rule: 'r', name: 'a.example', count: 1 }], pendingFlows: 0 },
     ...over,
   };
 }
