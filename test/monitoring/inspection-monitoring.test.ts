@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { GeneveHealthCheckProtocol } from '../../lib/gwlb';
 import { InspectionMonitoring } from '../../lib/monitoring';
 import { Appliance, InspectionVpc, InspectionVpcProps } from '../../lib/patterns';
 import { logicalIdOf } from '../patterns/support/synth';
@@ -104,7 +105,7 @@ describe('InspectionMonitoring (on by default in InspectionVpc)', () => {
 
 describe('InspectionMonitoring options', () => {
   test('a custom appliance gets the AWS metrics and alarms only, no agent widgets', () => {
-    const { template } = build({ appliance: custom() });
+    const { template } = build({ appliance: custom(), healthCheck: { protocol: GeneveHealthCheckProtocol.TCP, port: 22 } });
     const alarms = alarmsById(template);
     expect(Object.keys(alarms).map((id) => id.replace(/^InspectionMonitoring/, '').replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
       'GroupAtMaxCapacity', 'NoHealthyApplianceInZone1', 'NoHealthyApplianceInZone2', 'UnhealthyAppliances',
