@@ -7,31 +7,15 @@
  *   node scripts/bundle-sim.js [outfile]
  */
 'use strict';
-const fs = require('fs');
 const path = require('path');
-const esbuild = require('esbuild');
+const { bundleEntry } = require('./bundle-entry');
 
 const root = path.resolve(__dirname, '..');
 const defaultOutfile = path.join(root, 'dist', 'sim', 'gwlb-sim.js');
 
-/** Bundles to `outfile` (written to a temporary file first, then renamed, so readers never see half a file). */
+/** Bundles to `outfile` (bundle-entry.js: via a temporary file, renamed when complete). */
 function bundleSim(outfile = defaultOutfile) {
-  const tmp = `${outfile}.${process.pid}.tmp`;
-  fs.mkdirSync(path.dirname(outfile), { recursive: true });
-  esbuild.buildSync({
-    entryPoints: [path.join(root, 'lib', 'sim', 'main.ts')],
-    outfile: tmp,
-    bundle: true,
-    platform: 'node',
-    target: 'node18',
-    format: 'cjs',
-    banner: { js: '#!/usr/bin/env node' },
-    logLevel: 'warning',
-    sourcemap: false,
-  });
-  fs.chmodSync(tmp, 0o755);
-  fs.renameSync(tmp, outfile);
-  return outfile;
+  return bundleEntry(path.join(root, 'lib', 'sim', 'main.ts'), outfile);
 }
 
 module.exports = { bundleSim, defaultOutfile };

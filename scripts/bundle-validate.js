@@ -7,37 +7,18 @@
  *   node scripts/bundle-validate.js [outfile]
  */
 'use strict';
-const fs = require('fs');
 const path = require('path');
-const esbuild = require('esbuild');
+const { bundleEntry } = require('./bundle-entry');
 
 const root = path.resolve(__dirname, '..');
 const defaultOutfile = path.join(root, 'dist', 'validate', 'gwlb-validate.js');
 
-/** Bundles to `outfile` (written to a temporary file first, then renamed, so readers never see half a file). */
+/** Bundles to `outfile` (bundle-entry.js: via a temporary file, renamed when complete). */
 function bundleValidate(outfile = defaultOutfile) {
-  const tmp = `${outfile}.${process.pid}.tmp`;
-  fs.mkdirSync(path.dirname(outfile), { recursive: true });
-  const result = esbuild.buildSync({
-    entryPoints: [path.join(root, 'lib', 'validation', 'cli', 'main.ts')],
-    outfile: tmp,
-    bundle: true,
-    platform: 'node',
-    target: 'node18',
-    format: 'cjs',
-    banner: { js: '#!/usr/bin/env node' },
-    logLevel: 'warning',
-    sourcemap: false,
-    metafile: true,
+  return bundleEntry(path.join(root, 'lib', 'validation', 'cli', 'main.ts'), outfile, (metafile) => {
+    const cdk = Object.keys(metafile.inputs).filter((f) => f.includes('node_modules/aws-cdk-lib') || f.includes('node_modules/constructs'));
+    if (cdk.length > 0) throw new Error(`bundle-validate: the command must not depend on the CDK, but bundles ${cdk[0]}`);
   });
-  const cdk = Object.keys(result.metafile.inputs).filter((f) => f.includes('node_modules/aws-cdk-lib') || f.includes('node_modules/constructs'));
-  if (cdk.length > 0) {
-    fs.rmSync(tmp, { force: true });
-    throw new Error(`bundle-validate: the command must not depend on the CDK, but bundles ${cdk[0]}`);
-  }
-  fs.chmodSync(tmp, 0o755);
-  fs.renameSync(tmp, outfile);
-  return outfile;
 }
 
 module.exports = { bundleValidate, defaultOutfile };

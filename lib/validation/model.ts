@@ -121,7 +121,8 @@ export class GwlbModel {
     assumed.forEach((a) => (meta.assumedDefaults as Set<string>).add(a));
   }
 
-  private reader(meta: ResourceMeta): PropertyReader {
+  /** Reads `meta`'s property values through the resolver (also for the TGW model, tgw-model.ts). @internal */
+  reader(meta: ResourceMeta): PropertyReader {
     return { val: (v) => this.val(meta, v), resolve: (v) => this.resolve(meta, v), list: (v) => this.list(meta, v) };
   }
 

@@ -1,6 +1,6 @@
 import { GwlbModel, isGwlbEndpoint } from './model';
 import { EndpointNode, ModelNode, ModelValue, ResourceMeta, RouteTargetKind } from './model-types';
-import { asString, asStringList, isUnresolved, Resolved, Unresolved } from './resolve';
+import { asString, isUnresolved, Resolved, Unresolved } from './resolve';
 import { refTarget, ResourceKey } from './tokens';
 
 /** `AWS::EC2::TransitGateway`: the default route table settings (CloudFormation default `enable`). */
@@ -84,7 +84,7 @@ export class TgwModel {
           continue;
         }
         const p = resource.Properties ?? {};
-        const val = (v: unknown) => this.val(meta, v);
+        const val = (v: unknown) => this.model.reader(meta).val(v);
         switch (resource.Type) {
           case 'AWS::EC2::TransitGateway':
             this.transitGateways.set(meta.key, {
@@ -96,7 +96,7 @@ export class TgwModel {
           case 'AWS::EC2::TransitGatewayVpcAttachment':
           case 'AWS::EC2::TransitGatewayAttachment':
             this.attachments.set(meta.key, {
-              meta, transitGatewayId: val(p.TransitGatewayId), vpcId: val(p.VpcId), subnetIds: this.list(meta, p.SubnetIds),
+              meta, transitGatewayId: val(p.TransitGatewayId), vpcId: val(p.VpcId), subnetIds: this.model.reader(meta).list(p.SubnetIds),
               applianceModeSupport: this.option(meta, p.Options, 'ApplianceModeSupport') ?? 'disable',
             });
             break;
@@ -131,8 +131,8 @@ export class TgwModel {
     }
     for (const { meta, props } of extraBlocks) {
       if (props.CidrBlock !== undefined || props.Ipv4IpamPoolId !== undefined) {
-        this.lookup(this.vpcs, this.val(meta, props.VpcId))?.cidrBlocks.push(
-          props.CidrBlock !== undefined ? this.val(meta, props.CidrBlock)! : new Unresolved(`${meta.logicalId} allocates from an IPAM pool`));
+        this.lookup(this.vpcs, this.model.reader(meta).val(props.VpcId))?.cidrBlocks.push(
+          props.CidrBlock !== undefined ? this.model.reader(meta).val(props.CidrBlock)! : new Unresolved(`${meta.logicalId} allocates from an IPAM pool`));
       }
     }
   }
@@ -209,32 +209,12 @@ export class TgwModel {
     if (options === undefined) {
       return undefined;
     }
-    const resolved = this.resolve(meta, options);
+    const resolved = this.model.reader(meta).resolve(options);
     if (isUnresolved(resolved)) {
       return resolved;
     }
     const value = (resolved as Record<string, Resolved> | null)?.[name];
     return value === undefined ? undefined : asVal(value);
-  }
-
-  private resolve(meta: ResourceMeta, value: unknown): Resolved {
-    return this.model.resolver.resolve(meta.key.slice(0, meta.key.indexOf('.')), value);
-  }
-
-  private val(meta: ResourceMeta, value: unknown): ModelValue | undefined {
-    return value === undefined ? undefined : asVal(this.resolve(meta, value));
-  }
-
-  private list(meta: ResourceMeta, value: unknown): ModelValue[] {
-    if (value === undefined) {
-      return [];
-    }
-    const resolved = this.resolve(meta, value);
-    if (!Array.isArray(resolved)) {
-      const whole = asStringList(resolved);
-      return isUnresolved(whole) ? [whole] : whole;
-    }
-    return resolved.map((item) => asVal(item) ?? new Unresolved(`list item ${JSON.stringify(item)} is not a string`));
   }
 }
 
