@@ -21,11 +21,17 @@ import type { CompiledPolicy } from './policy';
 import { reloadPolicyFile } from './policy-reload';
 import { probeTimeoutFor, SelfProbe, SelfProbeOptions } from './self-probe';
 import type { SharedBlockTable } from './shared-blocks';
+import { SlicedJob } from './sliced-job';
 
 /** Housekeeping period: send-window sample, log flushes. */
 const TICK_MS = 1000;
 /** Flow table sweep and reply-socket retry period. */
 const SWEEP_MS = 5000;
+/**
+ * Idle flows removed per slice of a sweep (well under a millisecond); the next slice runs after the
+ * packets that arrived meanwhile (sliced-job.ts), until no idle flow is left.
+ */
+export const SWEEP_SLICE_FLOWS = 4096;
 
 /** Tuning for tests and embedders; the CLI uses the defaults. */
 export interface AgentOptions {
@@ -80,6 +86,10 @@ export class Agent implements HealthSource, AgentRuntime {
   /** True after logging that the self-probe fails, until it recovers. */
   private probeFailureLogged = false;
   private timers: NodeJS.Timeout[] = [];
+  /** The flow sweep, in slices of SWEEP_SLICE_FLOWS (see sliced-job.ts). */
+  private readonly flowSweep = new SlicedJob(
+    () => this.inspector.sweep(SWEEP_SLICE_FLOWS), (err) => this.log.error('sweep failed', { error: err }),
+  );
   private draining = false;
   /** Rules of the running policy (the inspector does not expose its policy). */
   private policyRuleCount: number;
@@ -293,6 +303,7 @@ export class Agent implements HealthSource, AgentRuntime {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.flowSweep.stop();
     this.lag.stop();
     this.clock.stop();
     // Data plane first: with --listen 0.0.0.0 a probe reply still in flight would otherwise reach
@@ -354,11 +365,11 @@ export class Agent implements HealthSource, AgentRuntime {
 
   private sweep(): void {
     try {
-      this.inspector.sweep();
       this.dataplane.sweep();
     } catch (err) {
       this.log.error('sweep failed', { error: err });
     }
+    this.flowSweep.run();
   }
 
   /** Logs a policy drop that `wantPolicyDrop` accepted (it took the limiter's token). */

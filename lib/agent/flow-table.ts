@@ -4,8 +4,9 @@
  * Layout: struct-of-arrays over preallocated typed arrays indexed by slot (1..capacity, 0 = none),
  * separate chaining from a power-of-two bucket array, and two doubly linked LRU lists (TCP and
  * other) ordered by last use. Because every flow in a list has the same idle timeout, the tail of
- * each list is its next flow to expire, so sweep() is O(expired). When the table is full the least
- * recently used flow of the two tails is evicted. A lookup of an existing flow allocates nothing.
+ * each list is its next flow to expire, so sweep() is O(expired) and can stop after a budget. When
+ * the table is full the least recently used flow of the two tails is evicted. A lookup of an
+ * existing flow allocates nothing.
  * About 85 bytes per flow (1,000,000 flows ~ 85 MB; pages are committed as slots get used), 8 more
  * with `shared`.
  *
@@ -212,11 +213,16 @@ export class FlowTable {
     return this.lastSeen[slot];
   }
 
-  /** Removes every flow idle at `now`; returns how many were removed. */
-  sweep(now: number): number {
+  /**
+   * Removes flows idle at `now`, at most `limit` of them (oldest first in each list), and returns
+   * how many were removed: fewer than `limit` means none idle is left. A caller on the packet
+   * thread sweeps in slices (see Agent), so a mass expiry (say a million flows that went idle
+   * together) never holds the packet loop for more than a slice.
+   */
+  sweep(now: number, limit: number = Infinity): number {
     let removed = 0;
     for (let l = 0; l < 2; l++) {
-      for (let slot = this.tails[l]; slot !== 0 && this.isExpired(slot, now); slot = this.tails[l]) {
+      for (let slot = this.tails[l]; removed < limit && slot !== 0 && this.isExpired(slot, now); slot = this.tails[l]) {
         this.remove(slot);
         removed++;
       }

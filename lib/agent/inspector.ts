@@ -157,11 +157,15 @@ export class Inspector {
     return this.flows.size;
   }
 
-  /** Removes idle flows (the runtime calls this on a timer). */
-  sweep(): void {
+  /**
+   * Removes idle flows (the runtime calls this on a timer), at most `maxFlows` of them; returns
+   * true when it stopped at that limit, so idle flows may be left for another call.
+   */
+  sweep(maxFlows: number = Infinity): boolean {
     const now = this.now();
-    this.flows.sweep(now);
+    const removed = this.flows.sweep(now, maxFlows);
     this.names.sweep(now, this._policy, this._generation);
+    return removed >= maxFlows;
   }
 
   private decide(buf: Buffer, offset: number, length: number): DropReasonCode {

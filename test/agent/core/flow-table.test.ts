@@ -94,6 +94,20 @@ describe('FlowTable', () => {
     expect([t.size, t.evictions]).toEqual([10, 0]);
   });
 
+  test('sweep with a limit removes at most that many idle flows, oldest first, and the rest on later calls', () => {
+    const t = table(100, 300, 100);
+    for (let i = 0; i < 10; i++) t.observe(1, 4, UDP, addr4(i), B, 1, 2, 1, i); // seen at 0..9
+    t.observe(1, 4, UDP, addr4(99), B, 1, 2, 1, 50); // still live at 120
+    expect(t.sweep(120, 4)).toBe(4);
+    expect(t.find(1, 4, UDP, addr4(3), B, 1, 2, 0)).toBe(0); // the four oldest are gone
+    expect(t.find(1, 4, UDP, addr4(4), B, 1, 2, 0)).not.toBe(0);
+    expect(t.sweep(120, 4)).toBe(4);
+    expect(t.sweep(120, 4)).toBe(2); // fewer than the limit: nothing idle is left
+    expect(t.sweep(120, 4)).toBe(0);
+    expect([t.size, t.expirations]).toEqual([1, 10]);
+    expect(t.find(1, 4, UDP, addr4(99), B, 1, 2, 120)).not.toBe(0);
+  });
+
   test('when full, evicts the least recently used flow across the TCP and other lists', () => {
     const t = table(3);
     const f1 = t.observe(1, 4, TCP, addr4(1), B, 1, 2, 1, 0);
