@@ -23,7 +23,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { LoadgenParams, parseTargetCounters, RunResult, runLoadgen, TargetCounters } from './lib/loadgen';
-import { compileTools, freeUdpPort, procRssKb, procStatusKb, sleep, udpKernelStats, waitIdle } from './lib/proc';
+import {
+  busiestThread, compileTools, cpuJiffies, freeUdpPort, procRssKb, procStatusKb, sleep, threadSched, udpKernelStats, waitIdle,
+} from './lib/proc';
 import { benchNotes, BenchResults, latencyPanels, machineInfo, markdownReport, MemoryResult, renderPng } from './lib/report';
 import { measureNameRules, nameRulesMarkdown } from './lib/name-rules';
 import { latencyChartSvg } from './lib/svg';
@@ -194,10 +196,16 @@ class Bench {
   private async lg(t: Target, extra: Partial<LoadgenParams>, label: string): Promise<RunResult> {
     const k0 = udpKernelStats();
     const c0 = parseTargetCounters(await t.metrics());
+    const th0 = threadSched(t.pid);
+    const j0 = cpuJiffies();
+    const w0 = Date.now();
     const res = await runLoadgen(this.loadgen, {
       target: TARGET_IP, port: this.port, src: GWLB_IP, pid: t.pid, innerSize: 200, flows: this.o.flows,
       srcSockets: !t.keepsPorts, sendSockets: !this.o.raw, ...extra,
     }, label);
+    const j1 = cpuJiffies();
+    const busiest = busiestThread(th0, threadSched(t.pid));
+    const thread = busiest && { ...busiest, wallMs: Date.now() - w0 };
     await waitIdle(t.pid);
     const k1 = udpKernelStats();
     const c1 = parseTargetCounters(await t.metrics());
@@ -210,6 +218,8 @@ class Bench {
       kernel_udp_rcvbuf_errors: k1.rcvbufErrors - k0.rcvbufErrors,
       kernel_udp_no_ports: k1.noPorts - k0.noPorts,
       target_counters: counters,
+      target_thread: thread,
+      machine_busy_pct: j1.total > j0.total ? (100 * (j1.busy - j0.busy)) / (j1.total - j0.total) : undefined,
     };
     if (out.kernel_udp_rcvbuf_errors > 0 || (counters && counters.dropped > 0)) {
       console.log(`  lost: ${out.kernel_udp_rcvbuf_errors} datagrams on full socket buffers (kernel)`

@@ -58,6 +58,13 @@ export interface RunResult extends LoadgenResult {
   /** System-wide UDP datagrams to a port nobody listens on (/proc/net/snmp NoPorts). */
   readonly kernel_udp_no_ports: number;
   readonly target_counters?: TargetCounters;
+  /**
+   * The target's busiest thread over the run (its packet thread): CPU time and time runnable but
+   * waiting for a CPU (/proc/PID/task/TID/schedstat), over `wallMs` (warm-up, measurement, drain), ms.
+   */
+  readonly target_thread?: { readonly name: string; readonly cpuMs: number; readonly waitMs: number; readonly wallMs: number };
+  /** All CPUs of the machine busy over the run, % (100 = every core busy): the contention. */
+  readonly machine_busy_pct?: number;
 }
 
 /** Reads the agent's packet counters from Prometheus text (undefined when absent). */

@@ -4,7 +4,7 @@
  */
 import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'child_process';
 import * as dgram from 'dgram';
-import { readFileSync } from 'fs';
+import { readdirSync, readFileSync } from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { createInterface } from 'readline';
@@ -215,4 +215,52 @@ export function udpKernelStats(): UdpKernelStats {
   const vals = lines[1].split(/\s+/);
   const get = (n: string): number => Number(vals[names.indexOf(n)] ?? 0);
   return { rcvbufErrors: get('RcvbufErrors'), noPorts: get('NoPorts') };
+}
+
+/** Scheduler figures of one thread, from /proc/PID/task/TID/schedstat (cumulative). */
+export interface ThreadSched {
+  readonly name: string;
+  /** Time on a CPU, ms. */
+  readonly cpuMs: number;
+  /** Time runnable but waiting for a CPU (on a run queue), ms. */
+  readonly waitMs: number;
+}
+
+/** Every thread of a process by thread id: CPU time and run-queue wait so far ([] when it is gone). */
+export function threadSched(pid: number): Map<number, ThreadSched> {
+  const out = new Map<number, ThreadSched>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      out.set(Number(tid), { name, cpuMs: run / 1e6, waitMs: wait / 1e6 });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** The thread that used the most CPU between two threadSched() readings (the packet thread), as a delta. */
+export function busiestThread(before: Map<number, ThreadSched>, after: Map<number, ThreadSched>): ThreadSched | undefined {
+  let best: ThreadSched | undefined;
+  for (const [tid, a] of after) {
+    const b = before.get(tid) ?? { name: a.name, cpuMs: 0, waitMs: 0 };
+    const d = { name: a.name, cpuMs: a.cpuMs - b.cpuMs, waitMs: a.waitMs - b.waitMs };
+    if (best === undefined || d.cpuMs > best.cpuMs) best = d;
+  }
+  return best;
+}
+
+/** Jiffies of all CPUs: busy (everything but idle and iowait) and total, from /proc/stat. */
+export function cpuJiffies(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
 }

@@ -109,6 +109,13 @@ function lat(r: RunResult): string {
   return `${us(r.lat_us.p50)} / ${us(r.lat_us.p99)} / ${us(r.lat_us.p999)}`;
 }
 
+/** "CPU % of the run / ms waiting for a CPU" of the target's busiest thread. */
+function threadCell(r?: RunResult): string {
+  const t = r?.target_thread;
+  if (t === undefined || t.wallMs <= 0) return 'n/a';
+  return `${((100 * t.cpuMs) / t.wallMs).toFixed(0)} % / ${t.waitMs.toFixed(0)} ms`;
+}
+
 function mb(kb: number): string {
   return `${(kb / 1024).toFixed(0)} MiB`;
 }
@@ -157,11 +164,14 @@ export function markdownReport(r: BenchResults, agentName: string): string {
   }
   if (r.latency.length) {
     L.push('');
-    L.push(`| Inner packet | Load (of ${agentName} capacity) | Offered | ${agentName} p50 / p99 / p99.9 | ${agentName} loss | Reference p50 / p99 / p99.9 |`);
-    L.push('|---|---|---|---|---|---|');
+    L.push(`| Inner packet | Load (of ${agentName} capacity) | Offered | ${agentName} p50 / p99 / p99.9 | ${agentName} loss | Reference p50 / p99 / p99.9 `
+      + `| ${agentName} packet thread: CPU / waited for a CPU | Reference: CPU / waited | Machine busy (${agentName} / reference run) |`);
+    L.push('|---|---|---|---|---|---|---|---|---|');
     for (const l of r.latency) {
+      const busy = (x?: RunResult): string => (x?.machine_busy_pct === undefined ? 'n/a' : `${x.machine_busy_pct.toFixed(0)} %`);
       L.push(`| ${l.innerSize} B | ${l.loadPct} % | ${fmtPps(l.agent.offered_pps)} | ${lat(l.agent)} | ${l.agent.loss_pct.toFixed(2)} % `
-        + `| ${l.reference ? lat(l.reference) : 'n/a'} |`);
+        + `| ${l.reference ? lat(l.reference) : 'n/a'} | ${threadCell(l.agent)} | ${threadCell(l.reference)} `
+        + `| ${busy(l.agent)} / ${busy(l.reference)} |`);
     }
   }
   if (r.memory) {
@@ -206,6 +216,11 @@ export function benchNotes(r: BenchResults, name: string, raw: boolean): string[
   }
   notes.push('Latency: open loop at a fixed rate; round trip GWLB stand-in -> target -> GWLB stand-in, measured from a'
     + ' timestamp carried in the inner payload (includes the load generator and the kernel on both sides).');
+  if (r.latency.some((l) => l.agent.target_thread)) {
+    notes.push('Latency runs, packet thread: the target\'s busiest thread (the agent\'s worker, the reflector\'s only thread)'
+      + ' over warm-up and measurement (/proc schedstat): CPU time as % of the run, and how long it was runnable but'
+      + ' waiting for a CPU (the scheduler\'s share of the tail). Machine busy: all cores, every process.');
+  }
   for (const c of r.capacity) {
     if (c.agent.target_cpu_pct < 85) {
       notes.push(`${name} used ${c.agent.target_cpu_pct.toFixed(0)} % CPU during the ${c.innerSize} B capacity run:`
