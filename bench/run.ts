@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { LoadgenParams, parseTargetCounters, RunResult, runLoadgen, TargetCounters } from './lib/loadgen';
+import { LoadgenParams, parseEventLoopLagMs, parseTargetCounters, RunResult, runLoadgen, TargetCounters } from './lib/loadgen';
 import {
   busiestThread, compileTools, cpuJiffies, freeUdpPort, procRssKb, procStatusKb, sleep, threadSched, udpKernelStats, waitIdle,
 } from './lib/proc';
@@ -208,7 +208,8 @@ class Bench {
     const thread = busiest && { ...busiest, wallMs: Date.now() - w0 };
     await waitIdle(t.pid);
     const k1 = udpKernelStats();
-    const c1 = parseTargetCounters(await t.metrics());
+    const m1 = await t.metrics();
+    const c1 = parseTargetCounters(m1);
     let counters: TargetCounters | undefined;
     if (c0 && c1) {
       counters = { received: c1.received - c0.received, forwarded: c1.forwarded - c0.forwarded, dropped: c1.dropped - c0.dropped };
@@ -219,6 +220,7 @@ class Bench {
       kernel_udp_no_ports: k1.noPorts - k0.noPorts,
       target_counters: counters,
       target_thread: thread,
+      target_event_loop_lag_ms: parseEventLoopLagMs(m1),
       machine_busy_pct: j1.total > j0.total ? (100 * (j1.busy - j0.busy)) / (j1.total - j0.total) : undefined,
     };
     if (out.kernel_udp_rcvbuf_errors > 0 || (counters && counters.dropped > 0)) {

@@ -65,6 +65,14 @@ export interface RunResult extends LoadgenResult {
   readonly target_thread?: { readonly name: string; readonly cpuMs: number; readonly waitMs: number; readonly wallMs: number };
   /** All CPUs of the machine busy over the run, % (100 = every core busy): the contention. */
   readonly machine_busy_pct?: number;
+  /** The agent's largest event loop lag (any worker) in the 5 s before the run's end, ms. */
+  readonly target_event_loop_lag_ms?: number;
+}
+
+/** The agent's largest event loop lag of the last 5 s (gwlb_agent_event_loop_lag_seconds), in ms. */
+export function parseEventLoopLagMs(text: string | undefined): number | undefined {
+  const m = text ? /^gwlb_agent_event_loop_lag_seconds\s+([0-9.eE+-]+)\s*$/m.exec(text) : null;
+  return m ? Number(m[1]) * 1000 : undefined;
 }
 
 /** Reads the agent's packet counters from Prometheus text (undefined when absent). */

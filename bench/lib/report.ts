@@ -116,6 +116,10 @@ function threadCell(r?: RunResult): string {
   return `${((100 * t.cpuMs) / t.wallMs).toFixed(0)} % / ${t.waitMs.toFixed(0)} ms`;
 }
 
+function lagCell(r: RunResult): string {
+  return r.target_event_loop_lag_ms === undefined ? 'n/a' : us(r.target_event_loop_lag_ms * 1000);
+}
+
 function mb(kb: number): string {
   return `${(kb / 1024).toFixed(0)} MiB`;
 }
@@ -165,12 +169,12 @@ export function markdownReport(r: BenchResults, agentName: string): string {
   if (r.latency.length) {
     L.push('');
     L.push(`| Inner packet | Load (of ${agentName} capacity) | Offered | ${agentName} p50 / p99 / p99.9 | ${agentName} loss | Reference p50 / p99 / p99.9 `
-      + `| ${agentName} packet thread: CPU / waited for a CPU | Reference: CPU / waited | Machine busy (${agentName} / reference run) |`);
-    L.push('|---|---|---|---|---|---|---|---|---|');
+      + `| ${agentName} packet thread: CPU / waited for a CPU | ${agentName} event loop lag | Reference: CPU / waited | Machine busy (${agentName} / reference run) |`);
+    L.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const l of r.latency) {
       const busy = (x?: RunResult): string => (x?.machine_busy_pct === undefined ? 'n/a' : `${x.machine_busy_pct.toFixed(0)} %`);
       L.push(`| ${l.innerSize} B | ${l.loadPct} % | ${fmtPps(l.agent.offered_pps)} | ${lat(l.agent)} | ${l.agent.loss_pct.toFixed(2)} % `
-        + `| ${l.reference ? lat(l.reference) : 'n/a'} | ${threadCell(l.agent)} | ${threadCell(l.reference)} `
+        + `| ${l.reference ? lat(l.reference) : 'n/a'} | ${threadCell(l.agent)} | ${lagCell(l.agent)} | ${threadCell(l.reference)} `
         + `| ${busy(l.agent)} / ${busy(l.reference)} |`);
     }
   }
@@ -219,7 +223,9 @@ export function benchNotes(r: BenchResults, name: string, raw: boolean): string[
   if (r.latency.some((l) => l.agent.target_thread)) {
     notes.push('Latency runs, packet thread: the target\'s busiest thread (the agent\'s worker, the reflector\'s only thread)'
       + ' over warm-up and measurement (/proc schedstat): CPU time as % of the run, and how long it was runnable but'
-      + ' waiting for a CPU (the scheduler\'s share of the tail). Machine busy: all cores, every process.');
+      + ' waiting for a CPU (the scheduler\'s share of the tail). Event loop lag: the agent\'s largest'
+      + ' (gwlb_agent_event_loop_lag_seconds, a 250 ms timer in every worker) in the last 5 s of the run: how long its'
+      + ' packet loop stood still, for whatever reason. Machine busy: all cores, every process.');
   }
   for (const c of r.capacity) {
     if (c.agent.target_cpu_pct < 85) {
