@@ -88,7 +88,7 @@ export class Agent implements HealthSource, AgentRuntime {
   private timers: NodeJS.Timeout[] = [];
   /** The flow sweep, in slices of SWEEP_SLICE_FLOWS (see sliced-job.ts). */
   private readonly flowSweep = new SlicedJob(
-    () => this.inspector.sweep(SWEEP_SLICE_FLOWS), (err) => this.log.error('sweep failed', { error: err }),
+    () => this.inspector.sweepFlows(SWEEP_SLICE_FLOWS), (err) => this.log.error('sweep failed', { error: err }),
   );
   private draining = false;
   /** Rules of the running policy (the inspector does not expose its policy). */
@@ -365,6 +365,7 @@ export class Agent implements HealthSource, AgentRuntime {
 
   private sweep(): void {
     try {
+      this.inspector.sweepNames();
       this.dataplane.sweep();
     } catch (err) {
       this.log.error('sweep failed', { error: err });

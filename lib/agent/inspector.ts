@@ -157,15 +157,23 @@ export class Inspector {
     return this.flows.size;
   }
 
+  /** Removes every idle flow and settles server-name reads that timed out. */
+  sweep(): void {
+    this.sweepNames();
+    this.sweepFlows();
+  }
+
   /**
-   * Removes idle flows (the runtime calls this on a timer), at most `maxFlows` of them; returns
-   * true when it stopped at that limit, so idle flows may be left for another call.
+   * Removes idle flows, at most `maxFlows` of them (the runtime calls this in slices on a timer);
+   * returns true when it stopped at that limit, so idle flows may be left for another call.
    */
-  sweep(maxFlows: number = Infinity): boolean {
-    const now = this.now();
-    const removed = this.flows.sweep(now, maxFlows);
-    this.names.sweep(now, this._policy, this._generation);
-    return removed >= maxFlows;
+  sweepFlows(maxFlows: number = Infinity): boolean {
+    return this.flows.sweep(this.now(), maxFlows) >= maxFlows;
+  }
+
+  /** Settles server-name reads that timed out (once per sweep period). */
+  sweepNames(): void {
+    this.names.sweep(this.now(), this._policy, this._generation);
   }
 
   private decide(buf: Buffer, offset: number, length: number): DropReasonCode {

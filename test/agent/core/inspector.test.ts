@@ -147,14 +147,14 @@ describe('Inspector', () => {
     expect(inspector.activeFlows()).toBe(0);
   });
 
-  test('sweep(maxFlows) stops at the limit and says so; later calls expire the rest', () => {
+  test('sweepFlows(maxFlows) stops at the limit and says so; later calls expire the rest', () => {
     const { send, inspector, clock } = setup();
     for (let i = 0; i < 10; i++) send(web('x', { sport: 1000 + i }));
     clock.advance(400); // past the TCP idle timeout
-    expect(inspector.sweep(4)).toBe(true);
+    expect(inspector.sweepFlows(4)).toBe(true);
     expect(inspector.activeFlows()).toBe(6);
-    expect(inspector.sweep(4)).toBe(true);
-    expect(inspector.sweep(4)).toBe(false); // removed 2 < 4: done
+    expect(inspector.sweepFlows(4)).toBe(true);
+    expect(inspector.sweepFlows(4)).toBe(false); // removed 2 < 4: done
     expect(inspector.activeFlows()).toBe(0);
     expect(inspector.flows.expirations).toBe(10);
   });

@@ -1,6 +1,6 @@
 /**
  * SlicedJob: a long job runs in slices, yields to I/O callbacks between them, and stops cleanly.
- * Together with Inspector.sweep(limit) this is how the agent sweeps a mass expiry of flows.
+ * Together with Inspector.sweepFlows(limit) this is how the agent sweeps a mass expiry of flows.
  */
 import { Inspector } from '../../../lib/agent/inspector';
 import { allowAllPolicy } from '../../../lib/agent/policy';
@@ -32,7 +32,7 @@ describe('SlicedJob', () => {
     const sizes: number[] = [];
     const job = new SlicedJob(() => {
       const before = inspector.activeFlows();
-      const more = inspector.sweep(4096);
+      const more = inspector.sweepFlows(4096);
       sizes.push(before - inspector.activeFlows());
       return more;
     }, (err) => { throw err; });
