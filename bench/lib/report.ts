@@ -239,7 +239,8 @@ export function benchNotes(r: BenchResults, name: string, raw: boolean): string[
         + ' run: the reference figure is a lower bound (load generator limited) and the ratio an upper bound.');
     }
   }
-  const lost = r.latency.filter((l) => l.agent.kernel_udp_rcvbuf_errors > 0);
+  // RcvbufErrors is system-wide: only a run in which the target lost packets is named.
+  const lost = r.latency.filter((l) => l.agent.kernel_udp_rcvbuf_errors > 0 && l.agent.loss_pct > 0);
   if (lost.length) {
     notes.push(`Open-loop loss in the latency runs came from full socket receive buffers (kernel RcvbufErrors) in `
       + lost.map((l) => `${l.innerSize} B @${l.loadPct} %`).join(', ') + ': the target could not keep up at that rate.');
