@@ -7,7 +7,7 @@ import {
   azMismatch, describeAvailabilityZone, fail, subnetAvailabilityZone, validateIpv4Cidr, validateIpv6Cidr,
 } from './validation';
 
-/** Properties of {@link routeThroughEndpoint}. */
+/** Properties of {@link EndpointRoutes.routeThroughEndpoint}. */
 export interface EndpointRouteProps {
   /** The route table to add the route to. */
   readonly routeTableId: string;
@@ -26,7 +26,7 @@ export interface EndpointRouteProps {
   readonly endpoint: IGatewayLoadBalancerEndpoint;
 }
 
-/** Properties of {@link routeSubnetThroughEndpoint}. */
+/** Properties of {@link EndpointRoutes.routeSubnetThroughEndpoint}. */
 export interface SubnetEndpointRouteProps {
   /** The subnet whose route table gets the route. */
   readonly subnet: ec2.ISubnet;
@@ -61,69 +61,74 @@ interface Destination {
   readonly ipv6: boolean;
 }
 
-/**
- * Add a route (`AWS::EC2::Route` with `VpcEndpointId`) sending a destination to a Gateway Load
- * Balancer endpoint. Fails if this helper already routed the same destination in the same table,
- * and for an IPv6 destination through an endpoint known to be IPv4-only.
- */
-export function routeThroughEndpoint(scope: Construct, id: string, props: EndpointRouteProps): ec2.CfnRoute {
-  const destination = destinationOf(scope, props.destinationCidrBlock, props.destinationIpv6CidrBlock, undefined);
-  validateEndpointFamily(scope, props.endpoint, destination);
-  const key = `${props.routeTableId}|${destination.cidr}`;
-  validateTableZone(scope, props.routeTableId, props.endpoint);
-  const routes = routesOf(Stack.of(scope));
-  const previous = routes.get(key);
-  if (previous !== undefined) {
-    fail(scope, `route table already has a route for ${destination.cidr} (${previous})`);
-  }
-  const route = new ec2.CfnRoute(scope, id, {
-    routeTableId: props.routeTableId,
-    destinationCidrBlock: destination.ipv6 ? undefined : destination.cidr,
-    destinationIpv6CidrBlock: destination.ipv6 ? destination.cidr : undefined,
-    vpcEndpointId: props.endpoint.vpcEndpointId,
-  });
-  routes.set(key, route.node.path);
-  return route;
-}
-
-/**
- * Route a destination (by default `0.0.0.0/0`; or an IPv6 one such as `::/0`) of a subnet's
- * route table to the endpoint in the same availability zone, e.g. the return path of the
- * subnets behind an inspected internet gateway. Fails when the endpoint is in another
- * availability zone, or when the subnet already has a CDK route to that destination and
- * `replaceExistingRoute` is not set.
- */
-export function routeSubnetThroughEndpoint(scope: Construct, id: string, props: SubnetEndpointRouteProps): ec2.CfnRoute {
-  const destination = destinationOf(scope, props.destinationCidrBlock, props.destinationIpv6CidrBlock, '0.0.0.0/0');
-  validateEndpointFamily(scope, props.endpoint, destination);
-  const routeTableId = props.subnet.routeTable?.routeTableId;
-  if (routeTableId === undefined) {
-    fail(scope, `subnet ${props.subnet.node.path} has no known route table: import it with routeTableId`);
-  }
-  const subnetAz = subnetAvailabilityZone(props.subnet);
-  const endpointAz = props.endpoint.availabilityZoneIfKnown;
-  if (azMismatch(scope, subnetAz, endpointAz)) {
-    fail(scope, `endpoint ${props.endpoint.node.path} is in ${describeAvailabilityZone(scope, endpointAz)} but subnet `
-      + `${props.subnet.node.path} is in ${describeAvailabilityZone(scope, subnetAz)}: `
-      + 'route a subnet through the endpoint in its own availability zone');
-  }
-
-  const existing = findExistingRoute(props.subnet, routeTableId, destination);
-  if (existing === undefined) {
-    return routeThroughEndpoint(scope, id, {
-      routeTableId,
+/** Routes that send traffic to a Gateway Load Balancer endpoint, with same-AZ and duplicate checks. */
+export class EndpointRoutes {
+  /**
+   * Add a route (`AWS::EC2::Route` with `VpcEndpointId`) sending a destination to a Gateway Load
+   * Balancer endpoint. Fails if this helper already routed the same destination in the same table,
+   * and for an IPv6 destination through an endpoint known to be IPv4-only.
+   */
+  public static routeThroughEndpoint(scope: Construct, id: string, props: EndpointRouteProps): ec2.CfnRoute {
+    const destination = destinationOf(scope, props.destinationCidrBlock, props.destinationIpv6CidrBlock, undefined);
+    validateEndpointFamily(scope, props.endpoint, destination);
+    const key = `${props.routeTableId}|${destination.cidr}`;
+    validateTableZone(scope, props.routeTableId, props.endpoint);
+    const routes = routesOf(Stack.of(scope));
+    const previous = routes.get(key);
+    if (previous !== undefined) {
+      fail(scope, `route table already has a route for ${destination.cidr} (${previous})`);
+    }
+    const route = new ec2.CfnRoute(scope, id, {
+      routeTableId: props.routeTableId,
       destinationCidrBlock: destination.ipv6 ? undefined : destination.cidr,
       destinationIpv6CidrBlock: destination.ipv6 ? destination.cidr : undefined,
-      endpoint: props.endpoint,
+      vpcEndpointId: props.endpoint.vpcEndpointId,
     });
+    routes.set(key, route.node.path);
+    return route;
   }
-  if (!props.replaceExistingRoute) {
-    fail(scope, `subnet ${props.subnet.node.path} already has a route for ${destination.cidr} (${existing.node.path}); `
-      + 'set replaceExistingRoute: true to send it to the endpoint instead');
+
+  /**
+   * Route a destination (by default `0.0.0.0/0`; or an IPv6 one such as `::/0`) of a subnet's
+   * route table to the endpoint in the same availability zone, e.g. the return path of the
+   * subnets behind an inspected internet gateway. Fails when the endpoint is in another
+   * availability zone, or when the subnet already has a CDK route to that destination and
+   * `replaceExistingRoute` is not set.
+   */
+  public static routeSubnetThroughEndpoint(scope: Construct, id: string, props: SubnetEndpointRouteProps): ec2.CfnRoute {
+    const destination = destinationOf(scope, props.destinationCidrBlock, props.destinationIpv6CidrBlock, '0.0.0.0/0');
+    validateEndpointFamily(scope, props.endpoint, destination);
+    const routeTableId = props.subnet.routeTable?.routeTableId;
+    if (routeTableId === undefined) {
+      fail(scope, `subnet ${props.subnet.node.path} has no known route table: import it with routeTableId`);
+    }
+    const subnetAz = subnetAvailabilityZone(props.subnet);
+    const endpointAz = props.endpoint.availabilityZoneIfKnown;
+    if (azMismatch(scope, subnetAz, endpointAz)) {
+      fail(scope, `endpoint ${props.endpoint.node.path} is in ${describeAvailabilityZone(scope, endpointAz)} but subnet `
+        + `${props.subnet.node.path} is in ${describeAvailabilityZone(scope, subnetAz)}: `
+        + 'route a subnet through the endpoint in its own availability zone');
+    }
+
+    const existing = findExistingRoute(props.subnet, routeTableId, destination);
+    if (existing === undefined) {
+      return EndpointRoutes.routeThroughEndpoint(scope, id, {
+        routeTableId,
+        destinationCidrBlock: destination.ipv6 ? undefined : destination.cidr,
+        destinationIpv6CidrBlock: destination.ipv6 ? destination.cidr : undefined,
+        endpoint: props.endpoint,
+      });
+    }
+    if (!props.replaceExistingRoute) {
+      fail(scope, `subnet ${props.subnet.node.path} already has a route for ${destination.cidr} (${existing.node.path}); `
+        + 'set replaceExistingRoute: true to send it to the endpoint instead');
+    }
+    retarget(existing, props.endpoint.vpcEndpointId);
+    routesOf(Stack.of(scope)).set(`${routeTableId}|${destination.cidr}`, existing.node.path);
+    return existing;
   }
-  retarget(existing, props.endpoint.vpcEndpointId);
-  routesOf(Stack.of(scope)).set(`${routeTableId}|${destination.cidr}`, existing.node.path);
-  return existing;
+
+  private constructor() {}
 }
 
 /** The one destination given (or the default), validated. */

@@ -96,8 +96,11 @@ export class GatewayLoadBalancerEndpointService extends Resource implements IGat
   public readonly serviceName: string;
   public readonly gatewayLoadBalancers: IGatewayLoadBalancer[];
   public readonly acceptanceRequired: boolean;
-  /** The IP address types the service accepts (IPv4 only unless `supportedIpAddressTypes` said otherwise). */
-  public readonly supportedIpAddressTypes: ec2.IpAddressType[];
+  /**
+   * The IP address types the service accepts (IPv4 only unless `supportedIpAddressTypes` said
+   * otherwise; always set, optional only as in `IGatewayLoadBalancerEndpointService`).
+   */
+  public readonly supportedIpAddressTypes?: ec2.IpAddressType[];
   /**
    * Depend on this to be created after the allowed principals are in place (it also covers
    * principals added later with `addAllowedPrincipal()`); endpoints of this service do so.
@@ -119,15 +122,16 @@ export class GatewayLoadBalancerEndpointService extends Resource implements IGat
     if (props.supportedIpAddressTypes !== undefined) {
       validateIpAddressTypeList(this, props.supportedIpAddressTypes);
     }
-    this.supportedIpAddressTypes = [...props.supportedIpAddressTypes ?? [ec2.IpAddressType.IPV4]];
-    if (this.supportedIpAddressTypes.includes(ec2.IpAddressType.IPV6)) {
+    const supportedIpAddressTypes = [...props.supportedIpAddressTypes ?? [ec2.IpAddressType.IPV4]];
+    this.supportedIpAddressTypes = supportedIpAddressTypes;
+    if (supportedIpAddressTypes.includes(ec2.IpAddressType.IPV6)) {
       validateLoadBalancersDualStack(this, this.gatewayLoadBalancers);
     }
 
     const resource = new ec2.CfnVPCEndpointService(this, 'Resource', {
       gatewayLoadBalancerArns: this.gatewayLoadBalancers.map((lb) => lb.loadBalancerArn),
       acceptanceRequired: this.acceptanceRequired,
-      supportedIpAddressTypes: props.supportedIpAddressTypes ? [...this.supportedIpAddressTypes] : undefined,
+      supportedIpAddressTypes: props.supportedIpAddressTypes ? [...supportedIpAddressTypes] : undefined,
     });
     this.endpointServiceId = resource.ref;
     this.serviceName = Fn.join('', ['com.amazonaws.vpce.', Stack.of(this).region, '.', this.endpointServiceId]);

@@ -52,7 +52,8 @@ export class GatewayLoadBalancerEndpoint extends Resource implements IGatewayLoa
   public readonly vpc: ec2.IVpc;
   public readonly subnet: ec2.ISubnet;
   public readonly service: IGatewayLoadBalancerEndpointService;
-  public readonly ipAddressType: GatewayLoadBalancerIpAddressType;
+  /** The IP address type (always set; optional only as in `IGatewayLoadBalancerEndpoint`). */
+  public readonly ipAddressType?: GatewayLoadBalancerIpAddressType;
 
   private readonly knownAvailabilityZone?: string;
 

@@ -148,13 +148,15 @@ export class GatewayLoadBalancer extends Resource implements IGatewayLoadBalance
   public readonly loadBalancerName: string;
   /** The full name (`gwy/<name>/<id>`), as used in CloudWatch metric dimensions. @attribute */
   public readonly loadBalancerFullName: string;
-  public readonly vpc: ec2.IVpc;
+  /** The VPC of the load balancer (always set; optional only as in `IGatewayLoadBalancer`). */
+  public readonly vpc?: ec2.IVpc;
   /** The availability zones of the load balancer's subnets, in subnet order. */
   public readonly availabilityZones: string[];
   public readonly subnets: ec2.ISubnet[];
   public readonly crossZoneEnabled: boolean;
   public readonly deletionProtection: boolean;
-  public readonly ipAddressType: GatewayLoadBalancerIpAddressType;
+  /** The IP address type (always set; optional only as in `IGatewayLoadBalancer`). */
+  public readonly ipAddressType?: GatewayLoadBalancerIpAddressType;
   /** The reserved minimum capacity in capacity units, if any. */
   public readonly minimumCapacityUnits?: number;
 

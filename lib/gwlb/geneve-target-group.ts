@@ -2,15 +2,13 @@ import { Annotations, Duration, IResource, Lazy, Resource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct, IConstruct } from 'constructs';
-import { GeneveHealthCheck, GeneveHealthCheckProtocol, renderHealthCheck, resolveHealthCheck } from './geneve-health-check';
+import { GeneveHealthCheck, renderHealthCheck, resolveHealthCheck } from './geneve-health-check';
 import type { GeneveTargetDescription, IGeneveTarget } from './geneve-targets';
 import { fail, isConcrete, validateDurationSeconds } from './validation';
 
-export { GeneveHealthCheckProtocol };
-export type { GeneveHealthCheck };
 
 /** The GENEVE port: Gateway Load Balancer target groups always use UDP 6081. */
-export const GENEVE_PORT = 6081;
+const GENEVE_PORT = 6081;
 
 /**
  * How the Gateway Load Balancer maps packets to flows, and so to targets

@@ -1,63 +1,38 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
-import { BundlingOutput, DockerImage } from 'aws-cdk-lib';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
-import * as esbuild from 'esbuild';
 import { Construct } from 'constructs';
 
-/** The file name of the bundled agent inside the asset. */
+/** The file name of the prebuilt agent inside the package and in the asset. */
 export const AGENT_BUNDLE_FILE_NAME = 'gwlb-agent.js';
 
-/** The agent sources: `lib/agent` (TypeScript) or, when running from the compiled package, `dist/lib/agent`. */
-const AGENT_SOURCE_DIR = path.join(__dirname, '..', 'agent');
-
 /**
- * Only used if local bundling were unavailable; local bundling with esbuild (a dependency of this
- * package) always succeeds or fails with an error, so Docker never runs.
+ * Where the prebuilt agent may be, first match wins: `dist/agent` next to `dist/lib` in the
+ * package (this file compiled to `dist/lib/patterns`), or `dist/agent` of a checkout (this file
+ * run from `lib/patterns` by ts-node or ts-jest). The build (`npm run build`) writes it with
+ * esbuild; synthesis only copies it, so it needs no bundler and works on any OS and CPU.
  */
-const FALLBACK_IMAGE = DockerImage.fromRegistry('public.ecr.aws/docker/library/node:20');
+const CANDIDATES = [
+  path.join(__dirname, '..', '..', 'agent', AGENT_BUNDLE_FILE_NAME),
+  path.join(__dirname, '..', '..', 'dist', 'agent', AGENT_BUNDLE_FILE_NAME),
+];
 
-/**
- * Bundle the agent into one self-contained CommonJS file for Node.js 18 or later, with a
- * `#!/usr/bin/env node` line so it can be run as a command.
- */
-export function bundleAgent(outfile: string, sourceDir: string = AGENT_SOURCE_DIR): void {
-  const entry = ['main.ts', 'main.js'].map((f) => path.join(sourceDir, f)).find((f) => existsSync(f));
-  if (entry === undefined) {
-    throw new Error(`AgentAsset: the agent entry point (main.ts or main.js) is missing from ${sourceDir}`);
+/** The prebuilt agent file; fails naming the paths tried when the package was not built. */
+export function prebuiltAgentPath(candidates: string[] = CANDIDATES): string {
+  const found = candidates.find((f) => existsSync(f));
+  if (found === undefined) {
+    throw new Error(`AgentAsset: the prebuilt agent ${AGENT_BUNDLE_FILE_NAME} is missing (looked at ${candidates.join(', ')}): `
+      + 'build the package first (npm run build)');
   }
-  esbuild.buildSync({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node18',
-    format: 'cjs',
-    banner: { js: '#!/usr/bin/env node' },
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  return found;
 }
 
 /**
- * The appliance agent as an S3 asset: one JavaScript file (`gwlb-agent.js`) bundled locally with
- * esbuild at synth time. The object key ends in `.js`.
+ * The appliance agent as an S3 asset: the one JavaScript file (`gwlb-agent.js`) that the
+ * package ships prebuilt, uploaded as is. The object key ends in `.js`.
  */
 export class AgentAsset extends s3_assets.Asset {
   constructor(scope: Construct, id: string) {
-    super(scope, id, {
-      path: AGENT_SOURCE_DIR,
-      exclude: ['*.d.ts', '*.map'],
-      bundling: {
-        image: FALLBACK_IMAGE,
-        outputType: BundlingOutput.SINGLE_FILE,
-        local: {
-          tryBundle(outputDir: string): boolean {
-            bundleAgent(path.join(outputDir, AGENT_BUNDLE_FILE_NAME));
-            return true;
-          },
-        },
-      },
-    });
+    super(scope, id, { path: prebuiltAgentPath() });
   }
 }

@@ -17,7 +17,7 @@ import { createFleetGroup } from './fleet-group';
 import { defaultCapacity, distinctAvailabilityZones, fail, validateCapacity } from './validation';
 
 /** The default instance type of the appliances: Graviton, 2 vCPUs, up to 10 Gbps. */
-export const DEFAULT_APPLIANCE_INSTANCE_TYPE = 'c6g.large';
+const DEFAULT_APPLIANCE_INSTANCE_TYPE = 'c6g.large';
 
 /** Properties of an {@link ApplianceFleet}. */
 export interface ApplianceFleetProps {

@@ -1,14 +1,7 @@
 import { readFileSync } from 'fs';
 import { Duration, Token } from 'aws-cdk-lib';
 import { parsePolicy, PolicyError } from '../agent/policy';
-
-/** Thrown when an {@link AppliancePolicy} is invalid; the message names the field and the value. */
-export class AppliancePolicyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AppliancePolicyError';
-  }
-}
+import { AppliancePolicyError } from './appliance-policy-error';
 
 /** What the appliance agent does with a packet a rule matches (or, as default action, no rule matches). */
 export enum RuleAction {
@@ -39,10 +32,12 @@ export class RuleProtocol {
     return new RuleProtocol(protocolNumber);
   }
 
-  private constructor(
-    /** The value written to the policy document: a protocol name or number. */
-    public readonly value: string | number,
-  ) {}
+  /** The value written to the policy document: a protocol name (`tcp`) or a decimal number (`47`). */
+  public readonly value: string;
+
+  private constructor(value: string | number) {
+    this.value = String(value);
+  }
 }
 
 /** A port or an inclusive range of ports that a rule matches. */
@@ -52,26 +47,39 @@ export class PortRange {
     return new PortRange(port, port);
   }
 
-  /** The ports `from` to `to`, inclusive; `from <= to`. */
-  public static range(from: number, to: number): PortRange {
-    return new PortRange(from, to);
+  /** The ports `startPort` to `endPort`, inclusive; `startPort <= endPort`. */
+  public static between(startPort: number, endPort: number): PortRange {
+    return new PortRange(startPort, endPort);
   }
 
-  private constructor(public readonly from: number, public readonly to: number) {
-    for (const [name, value] of [['from', from], ['to', to]] as const) {
+  /** The first port of the range. */
+  public readonly startPort: number;
+
+  /** The last port of the range (equal to `startPort` for a single port). */
+  public readonly endPort: number;
+
+  private constructor(startPort: number, endPort: number) {
+    for (const [name, value] of [['startPort', startPort], ['endPort', endPort]] as const) {
       if (Token.isUnresolved(value) || !Number.isInteger(value) || value < 0 || value > 65535) {
         throw new AppliancePolicyError(`PortRange: ${name} must be a concrete integer 0..65535, got ${value}`);
       }
     }
-    if (from > to) {
-      throw new AppliancePolicyError(`PortRange: from (${from}) must not exceed to (${to})`);
+    if (startPort > endPort) {
+      throw new AppliancePolicyError(`PortRange: startPort (${startPort}) must not exceed endPort (${endPort})`);
     }
+    this.startPort = startPort;
+    this.endPort = endPort;
   }
+}
 
-  /** The policy document form: a number for a single port, `"from-to"` for a range. */
-  public toJson(): number | string {
-    return this.from === this.to ? this.from : `${this.from}-${this.to}`;
-  }
+/** The policy document form of a port range: a number for a single port, `"start-end"` for a range. */
+function portRangeJson(range: PortRange): number | string {
+  return range.startPort === range.endPort ? range.startPort : `${range.startPort}-${range.endPort}`;
+}
+
+/** The policy document form of a protocol: the number for a numbered protocol, else its name. */
+function protocolJson(protocol: RuleProtocol): number | string {
+  return /^[0-9]+$/.test(protocol.value) ? Number(protocol.value) : protocol.value;
 }
 
 /**
@@ -313,11 +321,11 @@ function renderRule(rule: ApplianceRule): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (rule.name !== undefined) out.name = rule.name;
   out.action = rule.action;
-  if (rule.protocol !== undefined) out.protocol = rule.protocol.value;
+  if (rule.protocol !== undefined) out.protocol = protocolJson(rule.protocol);
   if (rule.sources !== undefined) out.source = rule.sources;
   if (rule.destinations !== undefined) out.destination = rule.destinations;
-  if (rule.sourcePorts !== undefined) out.sourcePorts = rule.sourcePorts.map((p) => p.toJson());
-  if (rule.destinationPorts !== undefined) out.destinationPorts = rule.destinationPorts.map((p) => p.toJson());
+  if (rule.sourcePorts !== undefined) out.sourcePorts = rule.sourcePorts.map(portRangeJson);
+  if (rule.destinationPorts !== undefined) out.destinationPorts = rule.destinationPorts.map(portRangeJson);
   if (rule.payloadContains !== undefined) out.payloadContains = rule.payloadContains;
   if (rule.payloadHex !== undefined) out.payloadHex = rule.payloadHex;
   if (rule.serverNames !== undefined) out.serverNames = rule.serverNames;

@@ -27,7 +27,7 @@ const AGENT_HEALTHY_WITHIN_SECONDS = 300;
  * The executable of a namespaced Amazon Linux 2023 Node.js package (`nodejs22` installs
  * `/usr/bin/node-22`); undefined for other packages, whose `node` the bundle's shebang finds.
  */
-export function nodeExecutableOf(nodePackageName: string): string | undefined {
+function nodeExecutableOf(nodePackageName: string): string | undefined {
   const match = /^nodejs(\d+)$/.exec(nodePackageName);
   return match ? `/usr/bin/node-${match[1]}` : undefined;
 }

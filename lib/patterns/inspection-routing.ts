@@ -2,8 +2,7 @@ import { Annotations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
 import {
-  GatewayLoadBalancerEndpoint, GatewayLoadBalancerIpAddressType, IGatewayLoadBalancerEndpointService, IngressRouteTable,
-  routeSubnetThroughEndpoint,
+  EndpointRoutes, GatewayLoadBalancerEndpoint, GatewayLoadBalancerIpAddressType, IGatewayLoadBalancerEndpointService, IngressRouteTable,
 } from '../gwlb';
 import { addEgressBypassValidation } from './egress-bypass';
 import { InspectionVpc } from './inspection-vpc';
@@ -152,7 +151,7 @@ export class InspectionRouting extends Construct {
     protectedSubnets.forEach((subnet, i) => {
       const endpoint = this.endpointForAvailabilityZone(subnet.availabilityZone);
       const edge = this.ingressRouteTable.addSubnetRoute(`EdgeRoute${i + 1}`, subnet, endpoint);
-      const back = routeSubnetThroughEndpoint(this, `ProtectedSubnetRoute${i + 1}`, {
+      const back = EndpointRoutes.routeSubnetThroughEndpoint(this, `ProtectedSubnetRoute${i + 1}`, {
         subnet,
         endpoint,
         replaceExistingRoute: true,
@@ -165,7 +164,7 @@ export class InspectionRouting extends Construct {
       established.add(edge, back);
       if (dualStack) {
         const edge6 = this.ingressRouteTable.addSubnetIpv6Route(`EdgeIpv6Route${i + 1}`, subnet, endpoint);
-        const back6 = routeSubnetThroughEndpoint(this, `ProtectedSubnetIpv6Route${i + 1}`, {
+        const back6 = EndpointRoutes.routeSubnetThroughEndpoint(this, `ProtectedSubnetIpv6Route${i + 1}`, {
           subnet,
           endpoint,
           destinationIpv6CidrBlock: '::/0',

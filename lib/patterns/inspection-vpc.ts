@@ -18,9 +18,9 @@ import { APPLIANCE_SUBNET_GROUP, createInspectionNetwork } from './inspection-vp
 import { fail, showAz, subnetCidr } from './validation';
 
 /** The agent's default health port. */
-export const DEFAULT_AGENT_HEALTH_PORT = 8080;
+const DEFAULT_AGENT_HEALTH_PORT = 8080;
 /** The agent's health path. */
-export const AGENT_HEALTH_PATH = '/healthz';
+const AGENT_HEALTH_PATH = '/healthz';
 
 /** Properties of an {@link InspectionVpc}. */
 export interface InspectionVpcProps {
@@ -217,7 +217,8 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
   public readonly targetGroup: GeneveTargetGroup;
   public readonly listener: GatewayLoadBalancerListener;
   public readonly appliances: ApplianceFleet;
-  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The appliances' Auto Scaling group (the concrete class is `appliances.autoScalingGroup`). */
+  public readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
   public readonly launchTemplate: ec2.LaunchTemplate;
   public readonly securityGroup: ec2.SecurityGroup;
   public readonly role: iam.Role;
@@ -284,9 +285,9 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
     this.launchTemplate = this.appliances.launchTemplate;
     this.securityGroup = this.appliances.securityGroup;
     this.role = this.appliances.role;
-    this.targetGroup.addTarget(GeneveTarget.autoScalingGroup(this.autoScalingGroup));
+    this.targetGroup.addTarget(GeneveTarget.autoScalingGroup(this.appliances.autoScalingGroup));
     if (props.natGateways === 0 && props.existingVpc === undefined && this.appliances.metricsNamespace !== undefined) {
-      addAgentServiceEndpoints(this, this.vpc, this.applianceSubnets, this.autoScalingGroup);
+      addAgentServiceEndpoints(this, this.vpc, this.applianceSubnets, this.appliances.autoScalingGroup);
     }
 
     this.endpointService = new GatewayLoadBalancerEndpointService(this, 'EndpointService', {
@@ -313,7 +314,7 @@ export class InspectionVpc extends Construct implements IGatewayLoadBalancerEndp
   }
 
   /** The IP address types the endpoint service accepts (IPv4, and IPv6 when dual-stack). */
-  public get supportedIpAddressTypes(): ec2.IpAddressType[] {
+  public get supportedIpAddressTypes(): ec2.IpAddressType[] | undefined {
     return this.endpointService.supportedIpAddressTypes;
   }
 

@@ -1,7 +1,7 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
-import { GwlbValidationError } from '../gwlb';
+import { GwlbValidationError } from '../gwlb/validation';
 import { importHint, knownSubnetIpv4Cidr } from '../gwlb/validation';
 
 /** Throw a synth-time error prefixed with the construct path. */

@@ -11,7 +11,7 @@ import { defaultCapacity, distinctAvailabilityZones, validateCapacity } from './
 import { renderWebServerUserData } from './web-server-user-data';
 
 /** The default instance type of the application instances. */
-export const DEFAULT_WEB_SERVER_INSTANCE_TYPE = 't4g.micro';
+const DEFAULT_WEB_SERVER_INSTANCE_TYPE = 't4g.micro';
 
 /** Properties of a {@link WebServerFleet}. */
 export interface WebServerFleetProps {

@@ -50,6 +50,7 @@ export enum InputRuleId {
   CONDITIONS_NOT_ALL_EVALUATED = 'GWLB-INPUT-CONDITIONS',
 }
 
+/** How bad a finding is. */
 export enum FindingSeverity {
   /** A proven routing fault: fails synthesis. */
   ERROR = 'error',
@@ -57,18 +58,26 @@ export enum FindingSeverity {
   WARNING = 'warning',
 }
 
+/** A resource involved in a finding. */
 export interface FindingResource {
+  /** The logical id of the resource in its template. */
   readonly logicalId: string;
-  readonly type: string;
+  /** The CloudFormation resource type, e.g. `AWS::EC2::Route`. */
+  readonly resourceType: string;
+  /** The stack (display name) the resource is in. */
   readonly stackName: string;
+  /** The template file, when the template was read from one. */
   readonly templatePath?: string;
+  /** The construct path (Metadata `aws:cdk:path`), when known. */
   readonly constructPath?: string;
   /** Where in the resource, e.g. `Properties/DestinationCidrBlock`. */
   readonly location?: string;
 }
 
+/** One result of the GWLB path validator. */
 export interface Finding {
-  readonly ruleId: RuleId | UnresolvedRuleId | InputRuleId;
+  /** The rule: a value of `RuleId`, `UnresolvedRuleId` or `InputRuleId`. */
+  readonly ruleId: string;
   readonly severity: FindingSeverity;
   /** The Availability Zone concerned, when there is one (literal or `AZ #i (Fn::GetAZs ...)`). */
   readonly availabilityZone?: string;
@@ -129,7 +138,7 @@ function build(ruleId: RuleId | UnresolvedRuleId, severity: FindingSeverity, pro
     }
     resources.push({
       logicalId: node.meta.logicalId,
-      type: node.meta.type,
+      resourceType: node.meta.type,
       stackName: node.meta.stackName,
       templatePath: node.meta.templatePath,
       constructPath: node.meta.constructPath,

@@ -2,9 +2,9 @@ import {
   IPolicyValidationContext, IPolicyValidationContextBeta1, IPolicyValidationPlugin, IPolicyValidationPluginBeta1,
   PolicyValidationPluginReportBeta1, PolicyViolationBeta1,
 } from 'aws-cdk-lib';
-import { describeResource, Finding, findingContext, FindingSeverity, InputRuleId, RuleId, UnresolvedRuleId } from './findings';
-import { TemplateFile } from './templates';
-import { validateTemplateFiles } from './validate';
+import { describeResource, Finding, findingContext, FindingSeverity, formatFinding, InputRuleId, RuleId, UnresolvedRuleId } from './findings';
+import { TemplateFile, TemplateInput } from './templates';
+import { validateTemplateFiles, validateTemplates } from './validate';
 
 export interface GwlbPathValidatorProps {
   /**
@@ -29,9 +29,35 @@ export interface GwlbPathValidatorProps {
  * weak (`Fn::GetStackOutput`, the producer found by its deployed stack name in the cloud assembly manifest).
  */
 export class GwlbPathValidator implements IPolicyValidationPluginBeta1, IPolicyValidationPlugin {
+  /**
+   * Validate template files (JSON or YAML; e.g. the stacks of a `cdk.out` directory) without CDK;
+   * nested stack templates are read too. A file that cannot be read is reported as a
+   * GWLB-INPUT-UNREADABLE finding. Errors come first.
+   */
+  public static validateTemplateFiles(files: TemplateFile[], props: GwlbPathValidatorProps = {}): Finding[] {
+    return validateTemplateFiles(files, props);
+  }
+
+  /**
+   * Validate the templates of one app, already parsed (e.g. `Template.fromStack(s).toJSON()`); all
+   * stacks, nested stacks as separate inputs with `parent` set. Parameters resolve to their defaults;
+   * conditions that depend on parameters without a default are checked in every deployable
+   * combination. Errors come first.
+   */
+  public static validateTemplates(templates: TemplateInput[], props: GwlbPathValidatorProps = {}): Finding[] {
+    return validateTemplates(templates, props);
+  }
+
+  /** One line of text for a finding, as used in reports and logs. */
+  public static formatFinding(finding: Finding): string {
+    return formatFinding(finding);
+  }
+
   public readonly name = 'GwlbPathValidator';
-  public readonly version = '0.1.0';
-  public readonly ruleIds: string[] = [...Object.values(RuleId), ...Object.values(UnresolvedRuleId), ...Object.values(InputRuleId)];
+  /** The plugin's version (always set; optional only as in `IPolicyValidationPluginBeta1`). */
+  public readonly version?: string = '0.1.0';
+  /** The ids of every rule and finding this plugin reports (always set; optional only as in `IPolicyValidationPluginBeta1`). */
+  public readonly ruleIds?: string[] = [...Object.values(RuleId), ...Object.values(UnresolvedRuleId), ...Object.values(InputRuleId)];
 
   constructor(private readonly props: GwlbPathValidatorProps = {}) {}
 

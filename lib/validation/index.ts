@@ -1,4 +1,6 @@
-// Public API of the GWLB path validator. Helpers (resolver, tokens, paths, ...) stay internal.
+// The validator folder's barrel, for the CLI, the benchmark and the tests. The package's public (jsii) API is
+// the subset lib/index.ts re-exports: GwlbPathValidator with its static validateTemplateFiles / validateTemplates /
+// formatFinding, Finding, FindingResource, the rule id enums and TemplateFile / TemplateInput.
 export { GwlbPathValidator } from './gwlb-path-validator';
 export type { GwlbPathValidatorProps } from './gwlb-path-validator';
 export { validateModel, validateTemplateFiles, validateTemplates } from './validate';

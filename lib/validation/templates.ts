@@ -24,10 +24,18 @@ export interface CfnResourceJson {
   readonly DependsOn?: string | readonly string[];
 }
 
+/** The template of a nested stack: where its parent is in the same input list. */
+export interface NestedStackParent {
+  /** The index of the parent template in the input list. */
+  readonly index: number;
+  /** The logical id of the parent's `AWS::CloudFormation::Stack` resource that creates the nested stack. */
+  readonly logicalId: string;
+}
+
 /** One template handed to the validator. */
 export interface TemplateInput {
-  /** The parsed template. */
-  readonly template: CfnTemplate;
+  /** The parsed template (JSON), e.g. `Template.fromStack(stack).toJSON()`. */
+  readonly template: { [key: string]: any };
   /**
    * A display name for the stack (construct path of the stack, or its artifact id).
    * @default - the template file name, else `Stack<n>`
@@ -59,7 +67,7 @@ export interface TemplateInput {
    * of the `AWS::CloudFormation::Stack` resource that creates it.
    * @default - a top-level stack
    */
-  readonly parent?: { readonly index: number; readonly logicalId: string };
+  readonly parent?: NestedStackParent;
 }
 
 /** A template with its stable key (`S<index>`) as used by the resolver and the model. */
@@ -80,7 +88,7 @@ export function toStackTemplates(inputs: readonly TemplateInput[]): StackTemplat
     key: `S${index}`,
     name: input.stackName ?? (input.templatePath ? path.basename(input.templatePath).replace(/(\.template)?\.(json|ya?ml)$/, '') : `Stack${index}`),
     templatePath: input.templatePath,
-    template: input.template,
+    template: input.template as CfnTemplate,
     region: input.region,
     account: input.account,
     cloudFormationStackName: input.parent ? undefined : input.cloudFormationStackName ?? input.stackName,

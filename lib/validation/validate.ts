@@ -14,6 +14,7 @@ export interface ValidateOptions extends GwlbRuleOptions {
   readonly rules?: readonly GwlbRule[];
 }
 
+
 /**
  * Run the GWLB path rules over an already built model (one scenario). Errors first; a finding
  * reported twice for the same resources (in the same stacks) is kept once.

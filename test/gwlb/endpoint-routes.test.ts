@@ -1,8 +1,7 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import {
-  GatewayLoadBalancer, GatewayLoadBalancerEndpoint, GatewayLoadBalancerEndpointService,
-  routeSubnetThroughEndpoint, routeThroughEndpoint,
+  EndpointRoutes, GatewayLoadBalancer, GatewayLoadBalancerEndpoint, GatewayLoadBalancerEndpointService,
 } from '../../lib/gwlb';
 import { newStack, newVpc } from './util';
 
@@ -28,7 +27,7 @@ describe('routeThroughEndpoint', () => {
   test('adds a route with VpcEndpointId', () => {
     const { stack, appVpc, endpoints } = setup();
     const subnet = appVpc.isolatedSubnets[0];
-    const route = routeThroughEndpoint(stack, 'ToInspection', {
+    const route = EndpointRoutes.routeThroughEndpoint(stack, 'ToInspection', {
       routeTableId: subnet.routeTable.routeTableId, destinationCidrBlock: '10.50.0.0/16', endpoint: endpoints[0],
     });
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::Route', {
@@ -42,7 +41,7 @@ describe('routeThroughEndpoint', () => {
 
   test('fails with a malformed destination', () => {
     const { stack, appVpc, endpoints } = setup();
-    expect(() => routeThroughEndpoint(stack, 'R', {
+    expect(() => EndpointRoutes.routeThroughEndpoint(stack, 'R', {
       routeTableId: appVpc.isolatedSubnets[0].routeTable.routeTableId, destinationCidrBlock: '10.0.0.0/33', endpoint: endpoints[0],
     })).toThrow(/destinationCidrBlock must be an IPv4 CIDR block such as 10.0.0.0\/16, got '10.0.0.0\/33'/);
   });
@@ -50,8 +49,8 @@ describe('routeThroughEndpoint', () => {
   test('fails when the same destination is routed twice in a table', () => {
     const { stack, appVpc, endpoints } = setup();
     const routeTableId = appVpc.isolatedSubnets[0].routeTable.routeTableId;
-    routeThroughEndpoint(stack, 'A', { routeTableId, destinationCidrBlock: '10.50.0.0/16', endpoint: endpoints[0] });
-    expect(() => routeThroughEndpoint(stack, 'B', { routeTableId, destinationCidrBlock: '10.50.0.0/16', endpoint: endpoints[0] }))
+    EndpointRoutes.routeThroughEndpoint(stack, 'A', { routeTableId, destinationCidrBlock: '10.50.0.0/16', endpoint: endpoints[0] });
+    expect(() => EndpointRoutes.routeThroughEndpoint(stack, 'B', { routeTableId, destinationCidrBlock: '10.50.0.0/16', endpoint: endpoints[0] }))
       .toThrow(/route table already has a route for 10.50.0.0\/16 \(Stack\/A\)/);
   });
 });
@@ -60,7 +59,7 @@ describe('routeSubnetThroughEndpoint', () => {
   test('adds a default route in a subnet without one', () => {
     const { stack, appVpc, endpoints } = setup();
     const subnet = appVpc.isolatedSubnets[0];
-    routeSubnetThroughEndpoint(stack, 'AppDefault', { subnet, endpoint: endpoints[0] });
+    EndpointRoutes.routeSubnetThroughEndpoint(stack, 'AppDefault', { subnet, endpoint: endpoints[0] });
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::Route', {
       RouteTableId: stack.resolve(subnet.routeTable.routeTableId),
       DestinationCidrBlock: '0.0.0.0/0',
@@ -71,14 +70,14 @@ describe('routeSubnetThroughEndpoint', () => {
   test('fails when the subnet already has a CDK route to the destination', () => {
     const { stack, appVpc, endpoints } = setup();
     const [publicA] = appVpc.publicSubnets;
-    expect(() => routeSubnetThroughEndpoint(stack, 'AppDefault', { subnet: publicA, endpoint: endpoints[0] }))
+    expect(() => EndpointRoutes.routeSubnetThroughEndpoint(stack, 'AppDefault', { subnet: publicA, endpoint: endpoints[0] }))
       .toThrow(/subnet Stack\/AppVpc\/PublicSubnet1 already has a route for 0.0.0.0\/0 \(Stack\/AppVpc\/PublicSubnet1\/DefaultRoute\); set replaceExistingRoute: true/);
   });
 
   test('replaceExistingRoute points the public default route at the endpoint', () => {
     const { stack, appVpc, endpoints } = setup();
     appVpc.publicSubnets.forEach((subnet, i) =>
-      routeSubnetThroughEndpoint(stack, `Default${i}`, { subnet, endpoint: endpoints[i], replaceExistingRoute: true }));
+      EndpointRoutes.routeSubnetThroughEndpoint(stack, `Default${i}`, { subnet, endpoint: endpoints[i], replaceExistingRoute: true }));
     const template = Template.fromStack(stack);
     appVpc.publicSubnets.forEach((subnet, i) => {
       const routes = routesTo(template, stack, endpoints[i]);
@@ -101,7 +100,7 @@ describe('routeSubnetThroughEndpoint', () => {
 
   test('a non-default destination next to an existing default route', () => {
     const { stack, appVpc, endpoints } = setup();
-    routeSubnetThroughEndpoint(stack, 'Corp', { subnet: appVpc.publicSubnets[0], endpoint: endpoints[0], destinationCidrBlock: '192.168.0.0/16' });
+    EndpointRoutes.routeSubnetThroughEndpoint(stack, 'Corp', { subnet: appVpc.publicSubnets[0], endpoint: endpoints[0], destinationCidrBlock: '192.168.0.0/16' });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::EC2::Route', { DestinationCidrBlock: '192.168.0.0/16', VpcEndpointId: Match.anyValue() });
     template.hasResourceProperties('AWS::EC2::Route', { DestinationCidrBlock: '0.0.0.0/0', GatewayId: Match.anyValue() });
@@ -109,22 +108,22 @@ describe('routeSubnetThroughEndpoint', () => {
 
   test('fails when the endpoint is in another AZ, naming both', () => {
     const { stack, appVpc, endpoints } = setup();
-    expect(() => routeSubnetThroughEndpoint(stack, 'AppDefault', { subnet: appVpc.isolatedSubnets[0], endpoint: endpoints[1] }))
+    expect(() => EndpointRoutes.routeSubnetThroughEndpoint(stack, 'AppDefault', { subnet: appVpc.isolatedSubnets[0], endpoint: endpoints[1] }))
       .toThrow(/endpoint Stack\/Endpoint1 is in dummy1b but subnet Stack\/AppVpc\/PrivateSubnet1 is in dummy1a/);
   });
 
   test('fails when called twice for the same subnet and destination', () => {
     const { stack, appVpc, endpoints } = setup();
     const subnet = appVpc.isolatedSubnets[0];
-    routeSubnetThroughEndpoint(stack, 'A', { subnet, endpoint: endpoints[0] });
-    expect(() => routeSubnetThroughEndpoint(stack, 'B', { subnet, endpoint: endpoints[0] }))
+    EndpointRoutes.routeSubnetThroughEndpoint(stack, 'A', { subnet, endpoint: endpoints[0] });
+    expect(() => EndpointRoutes.routeSubnetThroughEndpoint(stack, 'B', { subnet, endpoint: endpoints[0] }))
       .toThrow(/route table already has a route for 0.0.0.0\/0 \(Stack\/A\)/);
   });
 
   test('fails for an imported subnet without a route table', () => {
     const { stack, endpoints } = setup();
     const subnet = ec2.Subnet.fromSubnetAttributes(stack, 'S', { subnetId: 'subnet-1', availabilityZone: 'dummy1a' });
-    expect(() => routeSubnetThroughEndpoint(stack, 'R', { subnet, endpoint: endpoints[0] }))
+    expect(() => EndpointRoutes.routeSubnetThroughEndpoint(stack, 'R', { subnet, endpoint: endpoints[0] }))
       .toThrow(/subnet Stack\/S has no known route table/);
   });
 });

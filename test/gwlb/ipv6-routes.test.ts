@@ -1,8 +1,7 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import {
-  GatewayLoadBalancer, GatewayLoadBalancerEndpoint, GatewayLoadBalancerEndpointService, GatewayLoadBalancerIpAddressType,
-  IngressRouteTable, routeSubnetThroughEndpoint, routeThroughEndpoint,
+  EndpointRoutes, GatewayLoadBalancer, GatewayLoadBalancerEndpoint, GatewayLoadBalancerEndpointService, GatewayLoadBalancerIpAddressType, IngressRouteTable,
 } from '../../lib/gwlb';
 import { newDualStackVpc, newStack, newVpc } from './util';
 
@@ -113,18 +112,18 @@ describe('IPv6 endpoint routes', () => {
   test('routeThroughEndpoint with destinationIpv6CidrBlock', () => {
     const { stack, appVpc, endpoints } = setup();
     const routeTableId = appVpc.isolatedSubnets[0].routeTable.routeTableId;
-    routeThroughEndpoint(stack, 'Corp6', { routeTableId, destinationIpv6CidrBlock: '2001:db8::/32', endpoint: endpoints[0] });
+    EndpointRoutes.routeThroughEndpoint(stack, 'Corp6', { routeTableId, destinationIpv6CidrBlock: '2001:db8::/32', endpoint: endpoints[0] });
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::Route', {
       RouteTableId: stack.resolve(routeTableId), DestinationIpv6CidrBlock: '2001:db8::/32',
       DestinationCidrBlock: Match.absent(), VpcEndpointId: stack.resolve(endpoints[0].vpcEndpointId),
     });
-    expect(() => routeThroughEndpoint(stack, 'Again', { routeTableId, destinationIpv6CidrBlock: '2001:db8::/32', endpoint: endpoints[0] }))
+    expect(() => EndpointRoutes.routeThroughEndpoint(stack, 'Again', { routeTableId, destinationIpv6CidrBlock: '2001:db8::/32', endpoint: endpoints[0] }))
       .toThrow(/route table already has a route for 2001:db8::\/32 \(Stack\/Corp6\)/);
   });
 
   test('replaceExistingRoute points a public subnet\'s ::/0 at the endpoint and leaves 0.0.0.0/0 alone', () => {
     const { stack, appVpc, endpoints } = setup();
-    const routes = appVpc.publicSubnets.map((subnet, i) => routeSubnetThroughEndpoint(stack, `Default6${i}`, {
+    const routes = appVpc.publicSubnets.map((subnet, i) => EndpointRoutes.routeSubnetThroughEndpoint(stack, `Default6${i}`, {
       subnet, endpoint: endpoints[i], destinationIpv6CidrBlock: '::/0', replaceExistingRoute: true,
     }));
     expect(routes.map((r) => r.node.path)).toEqual(['Stack/AppVpc/PublicSubnet1/DefaultRoute6', 'Stack/AppVpc/PublicSubnet2/DefaultRoute6']);
@@ -143,7 +142,7 @@ describe('IPv6 endpoint routes', () => {
   test('an IPv6 default route in a subnet without one', () => {
     const { stack, appVpc, endpoints } = setup();
     const subnet = appVpc.isolatedSubnets[1];
-    routeSubnetThroughEndpoint(stack, 'App6', { subnet, endpoint: endpoints[1], destinationIpv6CidrBlock: '::/0' });
+    EndpointRoutes.routeSubnetThroughEndpoint(stack, 'App6', { subnet, endpoint: endpoints[1], destinationIpv6CidrBlock: '::/0' });
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::Route', {
       RouteTableId: stack.resolve(subnet.routeTable.routeTableId), DestinationIpv6CidrBlock: '::/0', VpcEndpointId: stack.resolve(endpoints[1].vpcEndpointId),
     });
@@ -151,35 +150,35 @@ describe('IPv6 endpoint routes', () => {
 
   test('fails on an existing ::/0 route without replaceExistingRoute', () => {
     const { stack, appVpc, endpoints } = setup();
-    expect(() => routeSubnetThroughEndpoint(stack, 'D', { subnet: appVpc.publicSubnets[0], endpoint: endpoints[0], destinationIpv6CidrBlock: '::/0' }))
+    expect(() => EndpointRoutes.routeSubnetThroughEndpoint(stack, 'D', { subnet: appVpc.publicSubnets[0], endpoint: endpoints[0], destinationIpv6CidrBlock: '::/0' }))
       .toThrow(/already has a route for ::\/0 \(Stack\/AppVpc\/PublicSubnet1\/DefaultRoute6\); set replaceExistingRoute: true/);
   });
 
   test('fails an IPv6 destination through an IPv4-only endpoint, naming it', () => {
     const { stack, appVpc, ipv4Endpoint } = setup();
-    expect(() => routeSubnetThroughEndpoint(stack, 'D', { subnet: appVpc.isolatedSubnets[0], endpoint: ipv4Endpoint, destinationIpv6CidrBlock: '::/0' }))
+    expect(() => EndpointRoutes.routeSubnetThroughEndpoint(stack, 'D', { subnet: appVpc.isolatedSubnets[0], endpoint: ipv4Endpoint, destinationIpv6CidrBlock: '::/0' }))
       .toThrow(/destinationIpv6CidrBlock ::\/0 cannot go through endpoint Stack\/Ipv4Endpoint: it is IPv4-only/);
   });
 
   test('fails both destinations, or none', () => {
     const { stack, appVpc, endpoints } = setup();
     const subnet = appVpc.isolatedSubnets[0];
-    expect(() => routeSubnetThroughEndpoint(stack, 'Both', { subnet, endpoint: endpoints[0], destinationCidrBlock: '0.0.0.0/0', destinationIpv6CidrBlock: '::/0' }))
+    expect(() => EndpointRoutes.routeSubnetThroughEndpoint(stack, 'Both', { subnet, endpoint: endpoints[0], destinationCidrBlock: '0.0.0.0/0', destinationIpv6CidrBlock: '::/0' }))
       .toThrow(/give either destinationCidrBlock \(0.0.0.0\/0\) or destinationIpv6CidrBlock \(::\/0\), not both/);
-    expect(() => routeThroughEndpoint(stack, 'None', { routeTableId: subnet.routeTable.routeTableId, endpoint: endpoints[0] }))
+    expect(() => EndpointRoutes.routeThroughEndpoint(stack, 'None', { routeTableId: subnet.routeTable.routeTableId, endpoint: endpoints[0] }))
       .toThrow(/destinationCidrBlock or destinationIpv6CidrBlock is required/);
   });
 
   test.each(['::/129', '2001:db8::1::/64', '10.0.0.0/8', '2001:db8:0:0:0:0:0:0:1/64', 'fe80::/', 'g::/0', '::'])(
     'fails a malformed IPv6 destination %s', (cidr) => {
       const { stack, appVpc, endpoints } = setup();
-      expect(() => routeThroughEndpoint(stack, 'R', { routeTableId: appVpc.isolatedSubnets[0].routeTable.routeTableId, destinationIpv6CidrBlock: cidr, endpoint: endpoints[0] }))
+      expect(() => EndpointRoutes.routeThroughEndpoint(stack, 'R', { routeTableId: appVpc.isolatedSubnets[0].routeTable.routeTableId, destinationIpv6CidrBlock: cidr, endpoint: endpoints[0] }))
         .toThrow(`destinationIpv6CidrBlock must be an IPv6 CIDR block such as ::/0 or 2001:db8::/56, got '${cidr}'`);
     });
 
   test.each(['::/0', '2001:db8::/32', '2001:DB8:1234:1a00::/56', '2001:db8:0:0:0:0:0:0/128', 'fe80::1/128'])('accepts the IPv6 destination %s', (cidr) => {
     const { stack, appVpc, endpoints } = setup();
-    routeThroughEndpoint(stack, 'R', { routeTableId: appVpc.isolatedSubnets[0].routeTable.routeTableId, destinationIpv6CidrBlock: cidr, endpoint: endpoints[0] });
+    EndpointRoutes.routeThroughEndpoint(stack, 'R', { routeTableId: appVpc.isolatedSubnets[0].routeTable.routeTableId, destinationIpv6CidrBlock: cidr, endpoint: endpoints[0] });
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::Route', { DestinationIpv6CidrBlock: cidr });
   });
 });

@@ -1,34 +1,14 @@
-import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
-import { AGENT_BUNDLE_FILE_NAME, AgentAsset, bundleAgent } from '../../lib/patterns';
+import { AgentAsset } from '../../lib/patterns';
+import { AGENT_BUNDLE_FILE_NAME, prebuiltAgentPath } from '../../lib/patterns/agent-asset';
 
-describe('agent bundle', () => {
-  let dir: string;
-  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'gwlb-bundle-')); });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  test('is one self-contained executable script that runs outside the repository', () => {
-    const outfile = path.join(dir, 'gwlb-agent.js');
-    bundleAgent(outfile);
-    const text = readFileSync(outfile, 'utf8');
-    expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    expect(text).not.toMatch(/require\(["']\.{1,2}\//); // no relative requires left
-    const result = spawnSync(process.execPath, [outfile, '--help'], { cwd: dir, encoding: 'utf8' });
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Usage: gwlb-agent');
-    expect(result.stdout).toContain('--drain-seconds');
-  });
-
-  test('fails naming the directory when the entry point is missing', () => {
-    expect(() => bundleAgent(path.join(dir, 'out.js'), dir)).toThrow(/entry point \(main\.ts or main\.js\) is missing from/);
-  });
-});
+const ROOT = path.join(__dirname, '..', '..');
 
 describe('AgentAsset', () => {
-  test('stages a single .js file built locally, without Docker', () => {
+  test('stages the prebuilt dist/agent/gwlb-agent.js as is: one .js file, no bundling, no Docker', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'gwlb-asset-'));
     const docker = process.env.CDK_DOCKER;
     process.env.CDK_DOCKER = '/nonexistent/docker'; // any Docker use would fail
@@ -42,16 +22,24 @@ describe('AgentAsset', () => {
       expect(asset.isFile).toBe(true);
       const staged = readdirSync(assembly.directory).filter((f) => f.startsWith('asset.') && f.endsWith('.js'));
       expect(staged).toHaveLength(1);
-      expect(readFileSync(path.join(assembly.directory, staged[0]), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+      const prebuilt = readFileSync(path.join(ROOT, 'dist', 'agent', AGENT_BUNDLE_FILE_NAME));
+      expect(readFileSync(path.join(assembly.directory, staged[0])).equals(prebuilt)).toBe(true);
       const manifest = JSON.parse(readFileSync(path.join(assembly.directory, 'Stack.assets.json'), 'utf8'));
       const files = (Object.values(manifest.files) as Array<{ source: { path: string; packaging: string } }>)
         .filter((f) => f.source.path.endsWith('.js'));
       expect(files.map((f) => f.source.packaging)).toEqual(['file']);
-      expect(existsSync(path.join(assembly.directory, files[0].source.path))).toBe(true);
-      expect(AGENT_BUNDLE_FILE_NAME).toBe('gwlb-agent.js');
     } finally {
       if (docker === undefined) delete process.env.CDK_DOCKER; else process.env.CDK_DOCKER = docker;
       rmSync(outdir, { recursive: true, force: true });
     }
+  });
+
+  test('fails naming the paths it looked at when the package was not built', () => {
+    const missing = path.join(tmpdir(), 'gwlb-no-such-dir', AGENT_BUNDLE_FILE_NAME);
+    expect(() => prebuiltAgentPath([missing])).toThrow(`the prebuilt agent gwlb-agent.js is missing (looked at ${missing}): build the package first (npm run build)`);
+  });
+
+  test('finds the bundle of this checkout (dist/agent) from the sources', () => {
+    expect(prebuiltAgentPath()).toBe(path.join(ROOT, 'dist', 'agent', AGENT_BUNDLE_FILE_NAME));
   });
 });

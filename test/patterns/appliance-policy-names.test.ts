@@ -4,7 +4,8 @@ import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { parsePolicy } from '../../lib/agent/policy';
-import { AppliancePolicy, AppliancePolicyError, PortRange, RuleAction, RuleProtocol } from '../../lib/patterns';
+import { AppliancePolicy, PortRange, RuleAction, RuleProtocol } from '../../lib/patterns';
+import { AppliancePolicyError } from '../../lib/patterns/appliance-policy-error';
 
 describe('AppliancePolicy server-name rules', () => {
   test('an egress allowlist renders serverNames and serverNameInspection in the agent format', () => {

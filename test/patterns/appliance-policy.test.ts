@@ -1,9 +1,8 @@
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import {
-  AppliancePolicy, AppliancePolicyError, PortRange, RuleAction, RuleProtocol,
-} from '../../lib/patterns';
+import { AppliancePolicy, PortRange, RuleAction, RuleProtocol } from '../../lib/patterns';
+import { AppliancePolicyError } from '../../lib/patterns/appliance-policy-error';
 
 const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 
@@ -24,7 +23,7 @@ describe('AppliancePolicy', () => {
           protocol: RuleProtocol.TCP,
           sources: ['10.0.0.0/8'],
           destinations: ['192.0.2.0/24', '2001:db8::/32'],
-          sourcePorts: [PortRange.range(1024, 65535)],
+          sourcePorts: [PortRange.between(1024, 65535)],
           destinationPorts: [PortRange.port(80), PortRange.port(443)],
           payloadContains: 'GET /',
         },
@@ -113,9 +112,9 @@ describe('AppliancePolicy', () => {
   });
 
   test('fails PortRange outside 0..65535 or reversed', () => {
-    expect(() => PortRange.port(65536)).toThrow(/to must be a concrete integer 0\.\.65535, got 65536|from must be a concrete integer 0\.\.65535, got 65536/);
+    expect(() => PortRange.port(65536)).toThrow(/startPort must be a concrete integer 0\.\.65535, got 65536/);
     expect(() => PortRange.port(1.5)).toThrow(/got 1\.5/);
-    expect(() => PortRange.range(90, 80)).toThrow(/from \(90\) must not exceed to \(80\)/);
+    expect(() => PortRange.between(90, 80)).toThrow(/startPort \(90\) must not exceed endPort \(80\)/);
   });
 
   test('fails RuleProtocol.number outside 0..255', () => {
@@ -123,7 +122,16 @@ describe('AppliancePolicy', () => {
   });
 
   test('PortRange renders a single port as a number and a range as a string', () => {
-    expect(PortRange.port(22).toJson()).toBe(22);
-    expect(PortRange.range(8000, 8080).toJson()).toBe('8000-8080');
+    expect(PortRange.port(22)).toMatchObject({ startPort: 22, endPort: 22 });
+    const policy = AppliancePolicy.fromRules({
+      rules: [{ action: RuleAction.DROP, protocol: RuleProtocol.TCP, sourcePorts: [PortRange.port(22)], destinationPorts: [PortRange.between(8000, 8080)] }],
+    });
+    expect(JSON.parse(policy.toJson()).rules[0]).toEqual({ action: 'drop', protocol: 'tcp', sourcePorts: [22], destinationPorts: ['8000-8080'] });
+  });
+
+  test('RuleProtocol.number is written to the policy as a number, named protocols as names', () => {
+    expect(RuleProtocol.number(47).value).toBe('47');
+    const policy = AppliancePolicy.fromRules({ rules: [{ action: RuleAction.DROP, protocol: RuleProtocol.number(47) }, { action: RuleAction.DROP, protocol: RuleProtocol.SCTP }] });
+    expect(JSON.parse(policy.toJson()).rules.map((r: { protocol: unknown }) => r.protocol)).toEqual([47, 'sctp']);
   });
 });

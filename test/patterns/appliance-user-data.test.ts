@@ -2,10 +2,9 @@ import { spawnSync } from 'child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import {
-  AGENT_PATHS, AGENT_SYSCTL_SETTINGS, AgentLogLevel, AgentReplyMode, renderAgentCommandLine,
-  renderAgentSystemdUnit, renderAgentUserData,
-} from '../../lib/patterns';
+import { AgentLogLevel, AgentReplyMode } from '../../lib/patterns';
+import { AGENT_PATHS, renderAgentCommandLine, renderAgentSystemdUnit } from '../../lib/patterns/agent-systemd-unit';
+import { AGENT_SYSCTL_SETTINGS, renderAgentUserData } from '../../lib/patterns/appliance-user-data';
 
 const baseOptions = {
   nodePackageName: 'nodejs20',

@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import {
-  GatewayLoadBalancer, GatewayLoadBalancerEndpoint, GatewayLoadBalancerEndpointService, routeSubnetThroughEndpoint, routeThroughEndpoint,
+  EndpointRoutes, GatewayLoadBalancer, GatewayLoadBalancerEndpoint, GatewayLoadBalancerEndpointService,
 } from '../../lib/gwlb';
 import { InspectedApplication, InspectedApplicationOptions, InspectionRouting, InspectionVpc } from '../../lib/patterns';
 
@@ -29,21 +29,21 @@ function agnosticEndpoints() {
 describe('zone checks of the route helpers', () => {
   test('fails routeThroughEndpoint on the table of a subnet in another zone than the endpoint', () => {
     const { stack, appVpc, endpoint } = agnosticEndpoints();
-    expect(() => routeThroughEndpoint(stack, 'Route', {
+    expect(() => EndpointRoutes.routeThroughEndpoint(stack, 'Route', {
       routeTableId: appVpc.isolatedSubnets[1].routeTable.routeTableId, destinationCidrBlock: '0.0.0.0/0', endpoint,
     })).toThrow(/^Default: routeTableId is the route table of subnet Default\/AppVpc\/IsolatedSubnet2 in availability zone #2 of the region .* but endpoint Default\/Endpoint is in availability zone #1/);
   });
 
   test('routeThroughEndpoint accepts the table of a subnet in the endpoint\'s zone', () => {
     const { stack, appVpc, endpoint } = agnosticEndpoints();
-    expect(() => routeThroughEndpoint(stack, 'Route', {
+    expect(() => EndpointRoutes.routeThroughEndpoint(stack, 'Route', {
       routeTableId: appVpc.isolatedSubnets[0].routeTable.routeTableId, destinationCidrBlock: '0.0.0.0/0', endpoint,
     })).not.toThrow();
   });
 
   test('fails routeSubnetThroughEndpoint across zones in an environment-agnostic stack (zone tokens compared by index)', () => {
     const { stack, appVpc, endpoint } = agnosticEndpoints();
-    expect(() => routeSubnetThroughEndpoint(stack, 'Route', { subnet: appVpc.isolatedSubnets[1], endpoint }))
+    expect(() => EndpointRoutes.routeSubnetThroughEndpoint(stack, 'Route', { subnet: appVpc.isolatedSubnets[1], endpoint }))
       .toThrow(/endpoint Default\/Endpoint is in availability zone #1 of the region \(Fn::Select 0 of Fn::GetAZs\) but subnet Default\/AppVpc\/IsolatedSubnet2 is in availability zone #2/);
   });
 });

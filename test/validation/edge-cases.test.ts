@@ -155,7 +155,7 @@ describe('real-world traps', () => {
   test('fails aws-cdk-lib ec2.VpcEndpointService fronting a GWLB (it writes NetworkLoadBalancerArns)', () => {
     const findings = findingsOf(buildArchitecture({ l2EndpointService: true }).app);
     expect(summary(findings)).toEqual([`error ${RuleId.SERVICE_GWLB_ARNS} -`]);
-    expect(findings[0].resources[0]).toMatchObject({ type: 'AWS::EC2::VPCEndpointService', location: 'Properties/NetworkLoadBalancerArns' });
+    expect(findings[0].resources[0]).toMatchObject({ resourceType: 'AWS::EC2::VPCEndpointService', location: 'Properties/NetworkLoadBalancerArns' });
   });
 
   test('fails an inspected subnet whose default route goes straight to the internet gateway', () => {

@@ -1,7 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import {
-  GatewayLoadBalancerEndpoint, IGatewayLoadBalancerEndpointService, routeSubnetThroughEndpoint, routeThroughEndpoint,
+  EndpointRoutes, GatewayLoadBalancerEndpoint, IGatewayLoadBalancerEndpointService,
 } from '../../gwlb';
 import { validateIpv4Cidr } from '../../gwlb/validation';
 import { ITransitGateway, TransitGateway, TransitGatewayRouteTable, TransitGatewayVpcAttachment } from '../../tgw';
@@ -177,7 +177,7 @@ export class CentralizedInspection extends Construct {
 
     // Attachment subnets: everything from the Transit Gateway goes to the endpoint of the same zone.
     this.attachmentSubnets.forEach((subnet, i) => {
-      routeSubnetThroughEndpoint(this, `AttachmentSubnetRoute${i + 1}`, { subnet, endpoint: this.endpointForAvailabilityZone(subnet.availabilityZone) });
+      EndpointRoutes.routeSubnetThroughEndpoint(this, `AttachmentSubnetRoute${i + 1}`, { subnet, endpoint: this.endpointForAvailabilityZone(subnet.availabilityZone) });
     });
     this.summaryCidrs.forEach((c, i) => this.routeSpokeCidr(this, `Summary${i + 1}`, c));
   }
@@ -221,7 +221,7 @@ export class CentralizedInspection extends Construct {
       routes.push(route);
     });
     this.natSubnets.forEach((subnet, i) => {
-      routes.push(routeThroughEndpoint(group, `NatSubnet${i + 1}`, {
+      routes.push(EndpointRoutes.routeThroughEndpoint(group, `NatSubnet${i + 1}`, {
         routeTableId: subnet.routeTable.routeTableId,
         destinationCidrBlock: cidr,
         endpoint: this.endpointForAvailabilityZone(subnet.availabilityZone),
