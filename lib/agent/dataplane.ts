@@ -22,6 +22,8 @@
  * the listening socket's state is checked with the rest of /healthz.
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
+import { BatchHost, BatchPlane, IoChoice } from './batch-dataplane';
+import type { IoMode } from './batch-io';
 import { u16, u32 } from './bytes';
 import type { ReplyMode } from './cli';
 import { DROP_REASON_COUNT, DropReason } from './drop-reasons';
@@ -60,6 +62,8 @@ export interface DataplaneOptions {
   readonly sendPath?: SendPathName;
   /** SO_REUSEPORT on the listening and reply sockets (one Dataplane per worker). @default false */
   readonly reusePort?: boolean;
+  /** Native batch I/O (batch-dataplane.ts): auto falls back to the dgram path by itself. @default 'js' */
+  readonly io?: IoMode;
 }
 
 /** What the data plane needs from the self-probe (implemented by SelfProbe). */
@@ -124,6 +128,9 @@ export class Dataplane {
   private readonly probeView = new GeneveView();
   private inProbe = false;
   private sendPathChoice: SendPathChoice | null = null;
+  /** Native batch I/O, when it took the listening socket. */
+  private batch: BatchPlane | null = null;
+  private ioChoice: IoChoice | null = null;
 
   constructor(
     private readonly opts: DataplaneOptions,
@@ -163,8 +170,15 @@ export class Dataplane {
         socket.on('close', this.onClose);
         const sizes = this.setBufferSizes(socket);
         this.replier = this.createReplier(socket);
+        try {
+          this.attachIo(socket);
+        } catch (err) {
+          this.socket = null;
+          try { socket.close(); } catch { /* closing anyway */ }
+          reject(err);
+          return;
+        }
         this.bound = true;
-        socket.on('message', this.onMessage);
         resolve(sizes);
       });
     });
@@ -187,7 +201,13 @@ export class Dataplane {
         socket.connect(port, address, () => {
           socket.off('error', fail);
           socket.on('error', this.onSocketError);
-          socket.on('message', this.onMessage);
+          try {
+            if (this.batch !== null) this.batch.watch(socket, this.socket as Socket, false);
+            else socket.on('message', this.onMessage);
+          } catch (err) {
+            fail(err as NodeJS.ErrnoException);
+            return;
+          }
           socket.unref();
           this.intake = socket;
           resolve(socket.address().port);
@@ -235,10 +255,9 @@ export class Dataplane {
     }
   };
 
-  private isProbePacket(msg: Buffer, address: string): boolean {
+  private isProbePacket(msg: Buffer, address: string, v: GeneveView = this.probeView): boolean {
     const probe = this.probe as ProbeEndpoint;
     if (isOtherEniAtUsualPlace(msg, probe)) return false; // the common case, without a second decode
-    const v = this.probeView;
     if (decodeInto(msg, 0, msg.length, v) !== DropReason.NONE) return false; // the inspector will count it
     return isProbeSource(address, v.eniIdHigh, v.eniIdLow, probe);
   }
@@ -269,6 +288,39 @@ export class Dataplane {
       return;
     }
     (this.replier as Replier).reply(msg, rinfo.address, rinfo.port, this.probeSender);
+  }
+
+  /** Native batch I/O on the listening socket as opts.io asks, else node's 'message' events. Throws for --io native. */
+  private attachIo(socket: Socket): void {
+    const o = this.opts;
+    const host: BatchHost = {
+      inspector: this.inspector, metrics: this.metrics, sender: this.sender, probeMetrics: this.probeMetrics,
+      probeSender: this.probeSender, probeVerdicts: this.probeVerdicts, warn: o.warn,
+      probe: () => this.probe,
+      setInspectingProbe: (on) => { this.inProbe = on; },
+      isProbePacket: (msg, address, view) => this.isProbePacket(msg, address, view),
+    };
+    const r = BatchPlane.attach(socket, host, {
+      io: o.io ?? 'js', listenAddress: o.listen, listenPort: socket.address().port, replyMode: o.replyMode,
+      reusePort: o.reusePort === true, maxSockets: o.maxReplySockets ?? DEFAULT_MAX_REPLY_SOCKETS,
+    });
+    if (r instanceof BatchPlane) {
+      this.batch = r;
+      this.ioChoice = r.choice;
+    } else {
+      this.ioChoice = r;
+      socket.on('message', this.onMessage);
+    }
+  }
+
+  /** The I/O path (null before start): native batch I/O or node's dgram, and why. */
+  get io(): IoChoice | null {
+    return this.ioChoice;
+  }
+
+  /** Fold native I/O counters into the metrics (nothing to do on the dgram path). */
+  syncCounters(): void {
+    if (this.batch !== null) this.batch.sync();
   }
 
   private readonly onSocketError = (err: Error): void => {
@@ -316,7 +368,7 @@ export class Dataplane {
   }
 
   get replySockets(): number {
-    return this.replier ? this.replier.openSockets : 0;
+    return (this.replier ? this.replier.openSockets : 0) + (this.batch ? this.batch.openSockets : 0);
   }
 
   /** Timer housekeeping (retry failed reply binds). */
@@ -336,6 +388,9 @@ export class Dataplane {
   close(): Promise<void> {
     const socket = this.socket;
     this.socket = null;
+    const batch = this.batch;
+    this.batch = null;
+    if (batch) batch.close(); // before the sockets: it holds duplicates of their descriptors
     const intake = this.intake;
     this.intake = null;
     if (intake) {
