@@ -17,6 +17,7 @@ import type { PacketInspector, ProbeEndpoint } from './dataplane';
 import { DropReason } from './drop-reasons';
 import { GeneveView } from './geneve';
 import type { AgentMetrics } from './metrics';
+import { FAILED_RETRY_MS } from './reply-bound-port';
 import { isLoopbackIPv4, SendTracker } from './reply-common';
 import { sendError } from './udp-send';
 
@@ -150,6 +151,12 @@ export class BatchPlane {
       if (v > 0) return v;
     }
     return 0;
+  }
+
+  /** Timer housekeeping at `nowMs` (Date.now() clock): forget binds that failed FAILED_RETRY_MS before it. */
+  sweep(nowMs: number): void {
+    const age = FAILED_RETRY_MS - (nowMs - Date.now());
+    for (const s of this.sockets) s.sweepFailed(age);
   }
 
   close(): void {

@@ -35,6 +35,7 @@ export interface BatchIoAddon {
   open(options: BatchOpenOptions): object;
   close(handle: object): void;
   ref(handle: object, on: boolean): void;
+  sweep(handle: object, ageMs: number): number;
 }
 
 interface BatchOpenOptions {
@@ -257,6 +258,11 @@ export class BatchSocket {
       out[FOLDED[k]] += now - this.folded[k];
       this.folded[k] = now;
     }
+  }
+
+  /** Forget failed reply binds at least `ageMs` old (the next datagram binds again); how many. */
+  sweepFailed(ageMs: number): number {
+    return this.handle === null ? 0 : this.addon.sweep(this.handle, Math.max(0, ageMs));
   }
 
   /** Whether the watched socket keeps the thread's event loop alive. */

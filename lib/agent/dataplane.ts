@@ -374,6 +374,7 @@ export class Dataplane {
   /** Timer housekeeping (retry failed reply binds). */
   sweep(nowMs: number = Date.now()): void {
     if (this.replier) this.replier.sweep(nowMs);
+    if (this.batch) this.batch.sweep(nowMs);
   }
 
   /** Local address of the listening socket (port 0 resolves here). */

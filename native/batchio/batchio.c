@@ -12,7 +12,7 @@
  *   - bound-port mode: from a socket bound to (listen address, the GWLB's source port P) and
  *     connected to (GWLB address, listening port): addresses swapped, both ports kept. Sockets
  *     are cached per (address, P) in a bounded LRU; a bind that fails falls back to the listening
- *     socket (counted as a port not kept) and is retried after FAILED_RETRY_MS. With a wildcard
+ *     socket (counted as a port not kept) and is retried once sweep() forgot it. With a wildcard
  *     listen address, loopback peers (the self-probe) get 127.0.0.1 as bind address.
  * The datagram's bytes are never changed. Nothing is allocated per packet; the JavaScript side
  * reads the counters from a shared Float64Array (COUNTER_NAMES gives the layout).
@@ -37,7 +37,6 @@
 #define META_FIELDS 4 /* address (host order), port, length, flags */
 #define FLAG_TRUNCATED 1
 #define MAX_ROUNDS 8 /* batches per readable event before yielding to the event loop */
-#define FAILED_RETRY_MS 30000.0
 #define SEND_WAIT_MS 10
 
 enum { V_DROP = 0, V_REPLY = 1, V_PROBE = 2 };
@@ -203,8 +202,7 @@ static entry_t *reply_entry(io_t *s, uint32_t addr, uint16_t port) {
         lru_unlink(s, i);
         lru_push_front(s, i);
       }
-      if (e->state == E_FAILED && now_ms() - e->failed_at >= FAILED_RETRY_MS) open_entry(s, e);
-      return e;
+      return e; /* a failed bind stays failed until sweep() forgets it, as in reply-bound-port.ts */
     }
   }
   if (s->used >= s->cap) {
@@ -568,6 +566,34 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* sweep(handle, ageMs): forget failed binds at least ageMs old, so the next datagram binds again. Returns how many. */
+static napi_value js_sweep(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], out;
+  double age = 0;
+  void *p = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_external(env, argv[0], &p) != napi_ok || napi_get_value_double(env, argv[1], &age) != napi_ok) {
+    napi_throw_type_error(env, NULL, "batchio.sweep: expected (handle, ageMs)");
+    return NULL;
+  }
+  io_t *s = (io_t *)p;
+  uint32_t n = 0;
+  if (!s->closing) {
+    double now = now_ms();
+    for (int32_t i = s->head; i >= 0;) {
+      int32_t next = s->entries[i].next;
+      if (s->entries[i].state == E_FAILED && now - s->entries[i].failed_at >= age) {
+        remove_entry(s, i);
+        n++;
+      }
+      i = next;
+    }
+  }
+  napi_create_uint32(env, n, &out);
+  return out;
+}
+
 /* ref(handle, bool): whether the watched socket keeps the event loop alive. */
 static napi_value js_ref(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -616,5 +642,6 @@ NAPI_MODULE_INIT() {
   set_fn(env, exports, "open", js_open);
   set_fn(env, exports, "close", js_close);
   set_fn(env, exports, "ref", js_ref);
+  set_fn(env, exports, "sweep", js_sweep);
   return exports;
 }
