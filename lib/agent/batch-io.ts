@@ -69,39 +69,56 @@ let cached: BatchIoLoad | null = null;
 
 /** Load the addon once per thread; never throws (the reason says why it is unavailable). */
 export function loadBatchIo(): BatchIoLoad {
-  if (cached === null) cached = tryLoad();
+  if (cached === null) {
+    cached = resolveBatchIo({
+      platform: process.platform, arch: process.arch, override: process.env.GWLB_AGENT_BATCHIO,
+      embedded: typeof GWLB_AGENT_BATCHIO_PREBUILT === 'undefined' ? undefined : GWLB_AGENT_BATCHIO_PREBUILT,
+      distDir: path.join(__dirname, '..', '..', 'dist', 'agent', 'native'),
+    });
+  }
   return cached;
 }
 
-function tryLoad(): BatchIoLoad {
-  if (process.platform !== 'linux') return { addon: null, reason: `platform ${process.platform} is not linux` };
-  const override = process.env.GWLB_AGENT_BATCHIO;
-  if (override === 'none') return { addon: null, reason: 'disabled by GWLB_AGENT_BATCHIO=none' };
-  if (override !== undefined && override !== '') return dlopen(override, override);
-  if (!BATCHIO_ARCHES.includes(process.arch)) return { addon: null, reason: `no prebuilt addon for ${process.arch}` };
-  const embedded = typeof GWLB_AGENT_BATCHIO_PREBUILT === 'undefined' ? undefined : GWLB_AGENT_BATCHIO_PREBUILT;
-  if (embedded !== undefined) {
-    const b64 = embedded[process.arch];
-    if (b64 === undefined) return { addon: null, reason: `the bundle has no addon for ${process.arch}` };
-    return loadEmbedded(Buffer.from(b64, 'base64'));
+/** Where to look for the addon (loadBatchIo passes this process's facts). */
+export interface BatchIoLookup {
+  readonly platform: string;
+  readonly arch: string;
+  /** GWLB_AGENT_BATCHIO. */
+  readonly override?: string;
+  /** Base64 of the addons embedded by the bundler, by architecture; undefined when not bundled. */
+  readonly embedded?: Readonly<Record<string, string>>;
+  /** Where an unbundled checkout keeps the built addons. */
+  readonly distDir: string;
+}
+
+/** Find and load the addon as the file comment says. Never throws. */
+export function resolveBatchIo(l: BatchIoLookup): BatchIoLoad {
+  if (l.platform !== 'linux') return { addon: null, reason: `platform ${l.platform} is not linux` };
+  if (l.override === 'none') return { addon: null, reason: 'disabled by GWLB_AGENT_BATCHIO=none' };
+  if (l.override !== undefined && l.override !== '') return dlopen(l.override, l.override);
+  if (!BATCHIO_ARCHES.includes(l.arch)) return { addon: null, reason: `no prebuilt addon for ${l.arch}` };
+  if (l.embedded !== undefined) {
+    const b64 = l.embedded[l.arch];
+    if (b64 === undefined) return { addon: null, reason: `the bundle has no addon for ${l.arch}` };
+    return loadEmbedded(Buffer.from(b64, 'base64'), l.arch);
   }
-  const file = path.join(__dirname, '..', '..', 'dist', 'agent', 'native', batchIoFileName(process.arch));
+  const file = path.join(l.distDir, batchIoFileName(l.arch));
   if (!fs.existsSync(file)) return { addon: null, reason: `${file} does not exist (npm run build:batchio)` };
   return dlopen(file, file);
 }
 
 /** Write the embedded addon to a private directory (0700), load it, delete it again. */
-function loadEmbedded(bytes: Buffer): BatchIoLoad {
+function loadEmbedded(bytes: Buffer, arch: string): BatchIoLoad {
   let dir: string;
   try {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwlb-agent-batchio-'));
   } catch (err) {
     return { addon: null, reason: `cannot create a temporary directory for the addon: ${(err as Error).message}` };
   }
-  const file = path.join(dir, batchIoFileName(process.arch));
+  const file = path.join(dir, batchIoFileName(arch));
   try {
     fs.writeFileSync(file, bytes, { mode: 0o500 });
-    return dlopen(file, `bundle (${batchIoFileName(process.arch)})`);
+    return dlopen(file, `bundle (${batchIoFileName(arch)})`);
   } catch (err) {
     return { addon: null, reason: `cannot write the addon to ${dir}: ${(err as Error).message}` };
   } finally {
@@ -114,7 +131,7 @@ function dlopen(file: string, source: string): BatchIoLoad {
   try {
     process.dlopen(mod, file);
   } catch (err) {
-    return { addon: null, reason: `cannot load ${file}: ${(err as Error).message.split('\n')[0]}` };
+    return { addon: null, reason: `cannot load ${source}: ${(err as Error).message.split('\n')[0]}` };
   }
   const a = mod.exports;
   if (a.VERSION !== BATCHIO_VERSION || typeof a.open !== 'function' || !Array.isArray(a.COUNTER_NAMES)) {
