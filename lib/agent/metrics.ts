@@ -222,7 +222,7 @@ function ioFamily(io: IoSnapshot): Family {
   return {
     name: METRIC.io,
     type: 'gauge',
-    help: 'Data planes (workers) by datagram I/O path: native (recvmmsg/sendmmsg addon) or js (node dgram).',
+    help: 'Data planes by datagram I/O path: native (recvmmsg/sendmmsg addon) or js (node dgram).',
     samples: [{ labels: { mode: 'native' }, value: io.native }, { labels: { mode: 'js' }, value: io.js }],
   };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { AGENT_BUNDLE_FILE_NAME, AgentAsset, bundleAgent } from '../../lib/patterns';
+import { ELF_MACHINES, embeddedAddonMachines } from '../agent/runtime/embedded-addons';
 
 describe('agent bundle', () => {
   let dir: string;
@@ -20,6 +21,8 @@ describe('agent bundle', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Usage: gwlb-agent');
     expect(result.stdout).toContain('--drain-seconds');
+    // The prebuilt native batch I/O addons of both appliance architectures (npm run build:batchio).
+    expect(embeddedAddonMachines(text)).toEqual(ELF_MACHINES);
   });
 
   test('fails naming the directory when the entry point is missing', () => {
