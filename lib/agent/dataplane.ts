@@ -94,15 +94,15 @@ export function isProbeSource(address: string, eniIdHigh: number, eniIdLow: numb
 }
 
 /**
- * True when the first GENEVE option is where GWLB (and the probe) put it, an AWS ENI id option
+ * True when the first GENEVE option of the datagram at `offset` (`length` bytes) is where GWLB (and the probe) put it, an AWS ENI id option
  * (class 0x0108, type 0x01, 8 data bytes), and holds another ENI id than the probe's. Then the
  * packet is not the probe's: decodeInto would either read that ENI id or fail (a repeated or
  * overrunning option). False means "decode to find out".
  */
-export function isOtherEniAtUsualPlace(msg: Buffer, probe: ProbeEndpoint): boolean {
-  const opt = GENEVE_BASE_LENGTH;
+export function isOtherEniAtUsualPlace(msg: Buffer, probe: ProbeEndpoint, offset = 0, length = msg.length): boolean {
+  const opt = offset + GENEVE_BASE_LENGTH;
   const data = opt + GENEVE_OPTION_HEADER_LENGTH;
-  if (msg.length < data + AWS_ENI_ID_DATA) return false;
+  if (length < GENEVE_BASE_LENGTH + GENEVE_OPTION_HEADER_LENGTH + AWS_ENI_ID_DATA) return false;
   if (u16(msg, opt + OPT_OFF_CLASS) !== AWS_OPTION_CLASS) return false;
   if (msg[opt + OPT_OFF_TYPE] !== AWS_OPTION_ENI_ID || (msg[opt + OPT_OFF_LENGTH] & OPT_LENGTH_MASK) * 4 !== AWS_ENI_ID_DATA) return false;
   return u32(msg, data) !== probe.eniIdHigh || u32(msg, data + 4) !== probe.eniIdLow;
