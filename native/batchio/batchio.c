@@ -229,7 +229,14 @@ static void send_run(io_t *s, int from, int to) {
   int fd = s->sfd[from];
   int waited = 0;
   while (from < to) {
-    int r = sendmmsg(fd, &s->smsg[from], (unsigned)(to - from), MSG_DONTWAIT);
+    int r;
+    if (to - from == 1) { /* the common case with one socket per GWLB source port: plain sendmsg is cheaper */
+      ssize_t b = sendmsg(fd, &s->smsg[from].msg_hdr, MSG_DONTWAIT);
+      if (b >= 0) s->smsg[from].msg_len = (unsigned)b;
+      r = b >= 0 ? 1 : -1;
+    } else {
+      r = sendmmsg(fd, &s->smsg[from], (unsigned)(to - from), MSG_DONTWAIT);
+    }
     if (r > 0) {
       for (int t = from; t < from + r; t++) {
         s->counters[s->scls[t] + C_PACKETS_OUT]++;
