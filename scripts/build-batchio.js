@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Builds the native batch I/O addon (native/batchio/batchio.c) for BOTH appliance architectures:
+ * Builds the native batch I/O addon (native/batchio/*.c) for BOTH appliance architectures:
  *   dist/agent/native/batchio-linux-x64.node     (x86_64)
  *   dist/agent/native/batchio-linux-arm64.node   (aarch64, Graviton)
  * with gcc for the host's architecture and the Debian cross compiler for the other
@@ -21,7 +21,9 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const SOURCE = path.join(ROOT, 'native', 'batchio', 'batchio.c');
+const SOURCE_DIR = path.join(ROOT, 'native', 'batchio');
+const SOURCES = ['batchio.c', 'io.c', 'reply_cache.c'].map((f) => path.join(SOURCE_DIR, f));
+const HEADERS = ['batchio.h'].map((f) => path.join(SOURCE_DIR, f));
 const OUT_DIR = path.join(ROOT, 'dist', 'agent', 'native');
 /** Newest glibc symbol version the addons may need. */
 const MAX_GLIBC = [2, 17];
@@ -80,7 +82,7 @@ function buildOne(arch, include) {
   const out = outFile(arch);
   const tmp = `${out}.${process.pid}.tmp`;
   const args = ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-fvisibility=hidden', '-s',
-    `-I${include}`, '-o', tmp, SOURCE];
+    `-I${include}`, '-o', tmp, ...SOURCES];
   const r = spawnSync(cc, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`build-batchio: ${cc} failed for ${arch} (exit ${r.status})`);
   const machine = elfMachine(tmp);
@@ -97,7 +99,7 @@ function buildBatchIo({ ifMissing = false } = {}) {
   if (process.platform !== 'linux') throw new Error(`build-batchio: Linux only (platform is ${process.platform})`);
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const include = nodeIncludeDir();
-  const srcTime = fs.statSync(SOURCE).mtimeMs;
+  const srcTime = Math.max(...[...SOURCES, ...HEADERS].map((f) => fs.statSync(f).mtimeMs));
   return Object.keys(TARGETS).map((arch) => {
     const out = outFile(arch);
     if (ifMissing && fs.existsSync(out) && fs.statSync(out).mtimeMs >= srcTime) return out;

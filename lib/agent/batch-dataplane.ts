@@ -13,10 +13,11 @@ import {
   VERDICT_PROBE_REPLY, VERDICT_REPLY,
 } from './batch-io';
 import type { ReplyMode } from './cli';
-import { isOtherEniAtUsualPlace, PacketInspector, ProbeEndpoint } from './dataplane';
+import type { PacketInspector } from './dataplane';
 import { DropReason } from './drop-reasons';
 import { GeneveView } from './geneve';
 import type { AgentMetrics } from './metrics';
+import { isOtherEniAtUsualPlace, ProbeEndpoint } from './probe-packet';
 import { FAILED_RETRY_MS } from './reply-bound-port';
 import { isLoopbackIPv4, SendTracker } from './reply-common';
 import { sendError } from './udp-send';

@@ -1,56 +1,16 @@
 /*
- * batchio: batched UDP receive and reply for the gwlb-agent data plane (Linux, N-API).
- *
- * One instance watches one UDP socket with a libuv poll handle on the worker's own event loop.
- * When it is readable, recvmmsg() takes up to BATCH datagrams into a buffer JavaScript shares
- * (slot i at i * SLOT), the JavaScript callback inspects the whole batch and writes one verdict
- * per datagram (0 drop, 1 reply, 2 reply counted as the self-probe's), then the replies leave in
- * order with sendmmsg(), one call per run of datagrams that leave through the same socket.
- *
- * Replies keep the JavaScript path's contract (lib/agent/reply-*.ts):
- *   - dgram mode: from the listening socket to (GWLB address, listening port).
- *   - bound-port mode: from a socket bound to (listen address, the GWLB's source port P) and
- *     connected to (GWLB address, listening port): addresses swapped, both ports kept. Sockets
- *     are cached per (address, P) in a bounded LRU; a bind that fails falls back to the listening
- *     socket (counted as a port not kept) and is retried once sweep() forgot it. With a wildcard
- *     listen address, loopback peers (the self-probe) get 127.0.0.1 as bind address.
- * The datagram's bytes are never changed. Nothing is allocated per packet; the JavaScript side
- * reads the counters from a shared Float64Array (COUNTER_NAMES gives the layout).
+ * batchio, the JavaScript API: open() a watch on a UDP socket, close(), sweep() failed reply binds,
+ * ref(). What it does and the reply contract: batchio.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-#include <node_api.h>
-#include <uv.h>
+#include "batchio.h"
 
-#define BATCH 64
-#define SLOT 65536
-#define META_FIELDS 4 /* address (host order), port, length, flags */
-#define FLAG_TRUNCATED 1
-#define MAX_ROUNDS 8 /* batches per readable event before yielding to the event loop */
-#define SEND_WAIT_MS 10
-
-enum { V_DROP = 0, V_REPLY = 1, V_PROBE = 2 };
-enum { CUSTOMER = 0, PROBE = 4 };
-
-/* Counters shared with JavaScript; CUSTOMER and PROBE classes are 4 apart. */
-enum {
-  C_PACKETS_OUT, C_BYTES_OUT, C_SEND_ERRORS, C_PORTS_NOT_KEPT,
-  C_PROBE_PACKETS_OUT, C_PROBE_BYTES_OUT, C_PROBE_SEND_ERRORS, C_PROBE_PORTS_NOT_KEPT,
-  C_REPLY_BIND_FAILURES, C_REPLY_SOCKET_EVICTIONS, C_SOCKET_ERRORS, C_OPEN_REPLY_SOCKETS,
-  C_LAST_SEND_ERRNO, C_LAST_BIND_ERRNO, C_LAST_BIND_ADDRESS, C_LAST_BIND_PORT,
-  C_LAST_RECV_ERRNO, C_BATCHES, C_PACKETS_IN, C_CALLBACK_ERRORS,
-  C_COUNT
-};
 static const char *COUNTER_NAMES[C_COUNT] = {
   "packetsOut", "bytesOut", "sendErrors", "portsNotKept",
   "probePacketsOut", "probeBytesOut", "probeSendErrors", "probePortsNotKept",
@@ -58,368 +18,6 @@ static const char *COUNTER_NAMES[C_COUNT] = {
   "lastSendErrno", "lastBindErrno", "lastBindAddress", "lastBindPort",
   "lastRecvErrno", "batches", "packetsIn", "callbackErrors",
 };
-
-enum { E_FREE = 0, E_READY = 1, E_FAILED = 2 };
-
-typedef struct {
-  uint32_t addr; /* host order */
-  uint16_t port;
-  uint8_t state;
-  int fd;
-  double failed_at;
-  int32_t prev, next; /* LRU, most recent at head */
-  int32_t chain;      /* hash bucket chain */
-} entry_t;
-
-typedef struct io {
-  napi_env env;
-  uv_poll_t poll;
-  int recv_fd, send_fd;
-  uint32_t listen_addr; /* host order; 0 = wildcard */
-  uint16_t listen_port;
-  int bound_port, reuse_port;
-  uint8_t *data;
-  uint32_t *meta;
-  uint8_t *verdicts;
-  double *counters;
-  napi_ref refs[5]; /* data, meta, verdicts, counters, callback */
-  napi_async_context actx;
-  napi_async_cleanup_hook_handle cleanup;
-  int closing, handle_closed, finalized;
-  struct mmsghdr rmsg[BATCH];
-  struct iovec riov[BATCH];
-  struct sockaddr_in raddr[BATCH];
-  struct mmsghdr smsg[BATCH];
-  struct iovec siov[BATCH];
-  struct sockaddr_in saddr[BATCH];
-  int sfd[BATCH];
-  int scls[BATCH];
-  /* bound-port reply sockets */
-  entry_t *entries;
-  int32_t *buckets;
-  uint32_t nbuckets;
-  int32_t cap, used, head, tail, free_list;
-} io_t;
-
-static int fcntl_dup(uint32_t fd) {
-  return fcntl((int)fd, F_DUPFD_CLOEXEC, 0);
-}
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-/* ---- reply socket cache ---- */
-
-static uint32_t bucket_of(io_t *s, uint32_t addr, uint16_t port) {
-  uint32_t h = addr * 2654435761u ^ ((uint32_t)port * 40503u);
-  h ^= h >> 15;
-  return h & (s->nbuckets - 1);
-}
-
-static void lru_unlink(io_t *s, int32_t i) {
-  entry_t *e = &s->entries[i];
-  if (e->prev >= 0) s->entries[e->prev].next = e->next; else s->head = e->next;
-  if (e->next >= 0) s->entries[e->next].prev = e->prev; else s->tail = e->prev;
-  e->prev = e->next = -1;
-}
-
-static void lru_push_front(io_t *s, int32_t i) {
-  entry_t *e = &s->entries[i];
-  e->prev = -1;
-  e->next = s->head;
-  if (s->head >= 0) s->entries[s->head].prev = i;
-  s->head = i;
-  if (s->tail < 0) s->tail = i;
-}
-
-static void close_entry_fd(io_t *s, entry_t *e) {
-  if (e->fd >= 0) {
-    close(e->fd);
-    e->fd = -1;
-    s->counters[C_OPEN_REPLY_SOCKETS]--;
-  }
-}
-
-static void remove_entry(io_t *s, int32_t i) {
-  entry_t *e = &s->entries[i];
-  int32_t *p = &s->buckets[bucket_of(s, e->addr, e->port)];
-  while (*p >= 0 && *p != i) p = &s->entries[*p].chain;
-  if (*p == i) *p = e->chain;
-  lru_unlink(s, i);
-  close_entry_fd(s, e);
-  e->state = E_FREE;
-  e->chain = s->free_list;
-  s->free_list = i;
-  s->used--;
-}
-
-/* Bind (listen address or 127.0.0.1 for loopback peers on a wildcard listen) port P, connect to the peer. */
-static void open_entry(io_t *s, entry_t *e) {
-  uint32_t bind_addr = (s->listen_addr == 0 && (e->addr >> 24) == 127) ? 0x7f000001u : s->listen_addr;
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int err = 0;
-  if (fd < 0) {
-    err = errno;
-  } else {
-    int one = 1;
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    if (s->reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) err = errno;
-    a.sin_addr.s_addr = htonl(bind_addr);
-    a.sin_port = htons(e->port);
-    if (err == 0 && bind(fd, (struct sockaddr *)&a, sizeof a) != 0) err = errno;
-    a.sin_addr.s_addr = htonl(e->addr);
-    a.sin_port = htons(s->listen_port);
-    if (err == 0 && connect(fd, (struct sockaddr *)&a, sizeof a) != 0) err = errno;
-  }
-  if (err != 0) {
-    if (fd >= 0) close(fd);
-    e->fd = -1;
-    e->state = E_FAILED;
-    e->failed_at = now_ms();
-    s->counters[C_REPLY_BIND_FAILURES]++;
-    s->counters[C_LAST_BIND_ERRNO] = err;
-    s->counters[C_LAST_BIND_ADDRESS] = e->addr;
-    s->counters[C_LAST_BIND_PORT] = e->port;
-    return;
-  }
-  e->fd = fd;
-  e->state = E_READY;
-  s->counters[C_OPEN_REPLY_SOCKETS]++;
-}
-
-/* The reply socket for (addr, port), opened on first use; NULL-free: always returns an entry. */
-static entry_t *reply_entry(io_t *s, uint32_t addr, uint16_t port) {
-  uint32_t b = bucket_of(s, addr, port);
-  for (int32_t i = s->buckets[b]; i >= 0; i = s->entries[i].chain) {
-    entry_t *e = &s->entries[i];
-    if (e->addr == addr && e->port == port) {
-      if (s->head != i) {
-        lru_unlink(s, i);
-        lru_push_front(s, i);
-      }
-      return e; /* a failed bind stays failed until sweep() forgets it, as in reply-bound-port.ts */
-    }
-  }
-  if (s->used >= s->cap) {
-    s->counters[C_REPLY_SOCKET_EVICTIONS]++;
-    remove_entry(s, s->tail);
-  }
-  int32_t i = s->free_list;
-  entry_t *e = &s->entries[i];
-  s->free_list = e->chain;
-  s->used++;
-  e->addr = addr;
-  e->port = port;
-  e->fd = -1;
-  e->chain = s->buckets[b];
-  s->buckets[b] = i;
-  lru_push_front(s, i);
-  open_entry(s, e);
-  return e;
-}
-
-/* ---- sending ---- */
-
-static void send_run(io_t *s, int from, int to) {
-  int fd = s->sfd[from];
-  int waited = 0;
-  while (from < to) {
-    int r;
-    if (to - from == 1) { /* the common case with one socket per GWLB source port: plain sendmsg is cheaper */
-      ssize_t b = sendmsg(fd, &s->smsg[from].msg_hdr, MSG_DONTWAIT);
-      if (b >= 0) s->smsg[from].msg_len = (unsigned)b;
-      r = b >= 0 ? 1 : -1;
-    } else {
-      r = sendmmsg(fd, &s->smsg[from], (unsigned)(to - from), MSG_DONTWAIT);
-    }
-    if (r > 0) {
-      for (int t = from; t < from + r; t++) {
-        s->counters[s->scls[t] + C_PACKETS_OUT]++;
-        s->counters[s->scls[t] + C_BYTES_OUT] += s->smsg[t].msg_len;
-      }
-      from += r;
-      waited = 0;
-      continue;
-    }
-    int err = r < 0 ? errno : EIO;
-    if (err == EINTR) continue;
-    if ((err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) && !waited) {
-      struct pollfd p = { fd, POLLOUT, 0 };
-      poll(&p, 1, SEND_WAIT_MS); /* the socket buffer is full: wait briefly, once per datagram */
-      waited = 1;
-      continue;
-    }
-    s->counters[s->scls[from] + C_SEND_ERRORS]++;
-    s->counters[C_LAST_SEND_ERRNO] = err;
-    from++;
-    waited = 0;
-  }
-}
-
-static void send_replies(io_t *s, int n) {
-  int m = 0;
-  for (int i = 0; i < n; i++) {
-    uint8_t v = s->verdicts[i];
-    if (v != V_REPLY && v != V_PROBE) continue;
-    if (s->meta[i * META_FIELDS + 3] & FLAG_TRUNCATED) continue; /* never send part of a datagram */
-    int cls = v == V_PROBE ? PROBE : CUSTOMER;
-    uint32_t addr = ntohl(s->raddr[i].sin_addr.s_addr);
-    uint16_t port = ntohs(s->raddr[i].sin_port);
-    int fd = s->send_fd;
-    int connected = 0;
-    if (s->bound_port && port != s->listen_port) {
-      entry_t *e = reply_entry(s, addr, port);
-      if (e->state == E_READY) {
-        fd = e->fd;
-        connected = 1;
-      }
-    }
-    if (!connected && port != s->listen_port) s->counters[cls + C_PORTS_NOT_KEPT]++;
-    struct msghdr *h = &s->smsg[m].msg_hdr;
-    memset(h, 0, sizeof *h);
-    s->siov[m].iov_base = s->data + (size_t)i * SLOT;
-    s->siov[m].iov_len = s->rmsg[i].msg_len;
-    h->msg_iov = &s->siov[m];
-    h->msg_iovlen = 1;
-    if (!connected) {
-      s->saddr[m].sin_family = AF_INET;
-      s->saddr[m].sin_addr = s->raddr[i].sin_addr;
-      s->saddr[m].sin_port = htons(s->listen_port);
-      h->msg_name = &s->saddr[m];
-      h->msg_namelen = sizeof s->saddr[m];
-    }
-    s->smsg[m].msg_len = 0;
-    s->sfd[m] = fd;
-    s->scls[m] = cls;
-    m++;
-  }
-  for (int j = 0; j < m;) {
-    int k = j + 1;
-    while (k < m && s->sfd[k] == s->sfd[j]) k++;
-    send_run(s, j, k);
-    j = k;
-  }
-}
-
-/* ---- receiving ---- */
-
-static int call_js(io_t *s, int n) {
-  napi_env env = s->env;
-  napi_value cb, recv, arg, result;
-  if (napi_get_reference_value(env, s->refs[4], &cb) != napi_ok || cb == NULL) return 0;
-  napi_get_global(env, &recv); /* napi_make_callback needs an object as `this` */
-  napi_create_int32(env, n, &arg);
-  napi_status st = napi_make_callback(env, s->actx, recv, cb, 1, &arg, &result);
-  if (st != napi_ok) {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) {
-      napi_value ex;
-      napi_get_and_clear_last_exception(env, &ex);
-    }
-    s->counters[C_CALLBACK_ERRORS]++;
-    return 0;
-  }
-  return 1;
-}
-
-static void on_readable(uv_poll_t *handle, int status, int events) {
-  io_t *s = (io_t *)handle->data;
-  (void)events;
-  if (s->closing) return;
-  if (status < 0) {
-    s->counters[C_SOCKET_ERRORS]++;
-    s->counters[C_LAST_RECV_ERRNO] = -status;
-    return;
-  }
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
-  for (int round = 0; round < MAX_ROUNDS && !s->closing; round++) {
-    for (int i = 0; i < BATCH; i++) {
-      s->rmsg[i].msg_hdr.msg_namelen = sizeof s->raddr[i];
-      s->rmsg[i].msg_hdr.msg_flags = 0;
-      s->rmsg[i].msg_len = 0;
-    }
-    int n = recvmmsg(s->recv_fd, s->rmsg, BATCH, MSG_DONTWAIT, NULL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        s->counters[C_SOCKET_ERRORS]++; /* e.g. ECONNREFUSED after an ICMP error */
-        s->counters[C_LAST_RECV_ERRNO] = errno;
-        continue;
-      }
-      break;
-    }
-    if (n == 0) break;
-    for (int i = 0; i < n; i++) {
-      uint32_t *m = &s->meta[i * META_FIELDS];
-      m[0] = ntohl(s->raddr[i].sin_addr.s_addr);
-      m[1] = ntohs(s->raddr[i].sin_port);
-      m[2] = s->rmsg[i].msg_len;
-      m[3] = (s->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) ? FLAG_TRUNCATED : 0;
-      s->verdicts[i] = V_DROP;
-    }
-    s->counters[C_BATCHES]++;
-    s->counters[C_PACKETS_IN] += n;
-    int ok = call_js(s, n);
-    if (s->closing) break; /* closed from the callback */
-    if (ok) send_replies(s, n); /* a failed callback sends nothing: nothing leaves uninspected */
-    if (n < BATCH) break;
-  }
-  napi_close_handle_scope(s->env, scope);
-}
-
-/* ---- lifetime ---- */
-
-static void free_io(io_t *s) {
-  free(s->entries);
-  free(s->buckets);
-  free(s);
-}
-
-static void on_handle_closed(uv_handle_t *handle) {
-  io_t *s = (io_t *)handle->data;
-  napi_env env = s->env;
-  for (int i = 0; i < 5; i++) {
-    if (s->refs[i] != NULL) napi_delete_reference(env, s->refs[i]);
-    s->refs[i] = NULL;
-  }
-  if (s->actx != NULL) napi_async_destroy(env, s->actx);
-  s->actx = NULL;
-  if (s->cleanup != NULL) napi_remove_async_cleanup_hook(s->cleanup);
-  s->cleanup = NULL;
-  s->handle_closed = 1;
-  if (s->finalized) free_io(s);
-}
-
-static void begin_close(io_t *s) {
-  if (s->closing) return;
-  s->closing = 1;
-  uv_poll_stop(&s->poll);
-  for (int32_t i = s->head; i >= 0; i = s->entries[i].next) close_entry_fd(s, &s->entries[i]);
-  close(s->recv_fd);
-  close(s->send_fd);
-  uv_close((uv_handle_t *)&s->poll, on_handle_closed);
-}
-
-static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
-  (void)handle;
-  begin_close((io_t *)arg);
-}
-
-static void on_finalize(napi_env env, void *data, void *hint) {
-  io_t *s = (io_t *)data;
-  (void)env;
-  (void)hint;
-  s->finalized = 1;
-  if (!s->closing) begin_close(s); /* the handle was dropped without close(): stop watching */
-  else if (s->handle_closed) free_io(s);
-}
 
 /* ---- JavaScript API ---- */
 
@@ -459,7 +57,7 @@ static int get_array(napi_env env, napi_value obj, const char *name, napi_typeda
  */
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 1;
-  napi_value argv[1], cb, name, handle;
+  napi_value argv[1], cb, handle;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "batchio.open: bad arguments");
   if (argc < 1) {
     napi_throw_type_error(env, NULL, "batchio.open: an options object is required");
@@ -497,59 +95,34 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_create_reference(env, cb, 1, &s->refs[4]);
-  s->listen_addr = laddr;
   s->listen_port = (uint16_t)lport;
   s->bound_port = bound != 0;
-  s->reuse_port = reuse != 0;
-  s->cap = (int32_t)max_sockets;
-  s->nbuckets = 16;
-  while (s->nbuckets < (uint32_t)s->cap * 2 && s->nbuckets < (1u << 30)) s->nbuckets <<= 1;
-  s->entries = calloc((size_t)s->cap, sizeof(entry_t));
-  s->buckets = malloc(sizeof(int32_t) * s->nbuckets);
-  int err = 0;
-  if (s->entries == NULL || s->buckets == NULL) err = ENOMEM;
+  s->cache.listen_addr = laddr;
+  s->cache.listen_port = (uint16_t)lport;
+  s->cache.reuse_port = reuse != 0;
+  s->cache.counters = s->counters;
+  io_prepare(s);
+  int err = cache_init(&s->cache, (int32_t)max_sockets);
   if (err == 0) {
-    for (uint32_t i = 0; i < s->nbuckets; i++) s->buckets[i] = -1;
-    for (int32_t i = 0; i < s->cap; i++) {
-      s->entries[i].chain = i + 1 < s->cap ? i + 1 : -1;
-      s->entries[i].fd = -1;
-      s->entries[i].prev = s->entries[i].next = -1;
-    }
-    s->head = s->tail = -1;
-    s->free_list = 0;
-    for (int i = 0; i < BATCH; i++) {
-      s->riov[i].iov_base = s->data + (size_t)i * SLOT;
-      s->riov[i].iov_len = SLOT;
-      s->rmsg[i].msg_hdr.msg_name = &s->raddr[i];
-      s->rmsg[i].msg_hdr.msg_iov = &s->riov[i];
-      s->rmsg[i].msg_hdr.msg_iovlen = 1;
-    }
-    s->recv_fd = fcntl_dup(recv_fd);
+    s->recv_fd = fcntl((int)recv_fd, F_DUPFD_CLOEXEC, 0); /* ours to close: the caller keeps its descriptors */
+    if (s->recv_fd < 0) err = errno;
   }
-  if (err == 0 && s->recv_fd < 0) err = errno;
   if (err == 0) {
-    s->send_fd = fcntl_dup(send_fd);
+    s->send_fd = fcntl((int)send_fd, F_DUPFD_CLOEXEC, 0);
     if (s->send_fd < 0) err = errno;
   }
-  uv_loop_t *loop = NULL;
-  if (err == 0 && napi_get_uv_event_loop(env, &loop) != napi_ok) err = EINVAL;
-  if (err == 0 && uv_poll_init(loop, &s->poll, s->recv_fd) != 0) err = EINVAL;
+  if (err == 0) err = io_start(s);
   if (err != 0) {
     if (s->recv_fd >= 0) close(s->recv_fd);
     if (s->send_fd >= 0) close(s->send_fd);
     for (int i = 0; i < 5; i++) if (s->refs[i]) napi_delete_reference(env, s->refs[i]);
-    free_io(s);
+    io_free(s);
     char msg[128];
     snprintf(msg, sizeof msg, "batchio.open: cannot watch the socket (%s)", strerror(err));
     napi_throw_error(env, NULL, msg);
     return NULL;
   }
-  s->poll.data = s;
-  napi_create_string_utf8(env, "gwlb-agent:batchio", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &s->actx);
-  napi_add_async_cleanup_hook(env, on_env_cleanup, s, &s->cleanup);
-  uv_poll_start(&s->poll, UV_READABLE, on_readable);
-  CHECK(napi_create_external(env, s, on_finalize, NULL, &handle), "batchio.open: cannot create the handle");
+  CHECK(napi_create_external(env, s, io_finalize, NULL, &handle), "batchio.open: cannot create the handle");
   return handle;
 }
 
@@ -569,7 +142,7 @@ static io_t *unwrap(napi_env env, napi_callback_info info) {
 /* close(handle): stop watching, close the duplicated descriptors and every reply socket. Idempotent. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   io_t *s = unwrap(env, info);
-  if (s != NULL) begin_close(s);
+  if (s != NULL) io_close(s);
   return NULL;
 }
 
@@ -585,18 +158,7 @@ static napi_value js_sweep(napi_env env, napi_callback_info info) {
     return NULL;
   }
   io_t *s = (io_t *)p;
-  uint32_t n = 0;
-  if (!s->closing) {
-    double now = now_ms();
-    for (int32_t i = s->head; i >= 0;) {
-      int32_t next = s->entries[i].next;
-      if (s->entries[i].state == E_FAILED && now - s->entries[i].failed_at >= age) {
-        remove_entry(s, i);
-        n++;
-      }
-      i = next;
-    }
-  }
+  uint32_t n = s->closing ? 0 : cache_sweep(&s->cache, age);
   napi_create_uint32(env, n, &out);
   return out;
 }
