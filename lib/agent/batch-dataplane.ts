@@ -62,7 +62,6 @@ export class BatchPlane {
   private readonly sockets: BatchSocket[] = [];
   private readonly counts: BatchCounts = emptyBatchCounts();
   private readonly probeView = new GeneveView();
-  private lastBindFailures = 0;
 
   private constructor(private readonly addon: BatchIoAddon, readonly source: string, private readonly host: BatchHost,
     private readonly opts: BatchPlaneOptions) {}
@@ -135,8 +134,7 @@ export class BatchPlane {
       if (c.sendErrors > 0) h.sender.lastError = err;
       if (c.probeSendErrors > 0) h.probeSender.lastError = err;
     }
-    if (m.replyBindFailures !== this.lastBindFailures) {
-      this.lastBindFailures = m.replyBindFailures;
+    if (c.replyBindFailures > 0) {
       h.warn('cannot bind the GWLB source port; replying from the listening port', {
         gwlb: u32ToIpv4(this.latest('lastBindAddress')), port: this.latest('lastBindPort'),
         error: sendError(-this.latest('lastBindErrno')).message.replace(/^send /, ''),
