@@ -56,6 +56,8 @@ const HELP = `usage: npm run bench -- [options]
   --node PATH                    node executable of the agent (default .cache/node24 when installed, else this node)
   --workers N                    workers for the multi-worker phase (default: the cores; 1 skips it)
   --agent-script FILE            another agent bundle (e.g. an older version, run without --workers) instead of dist/agent
+  --agent-io both|native|js      the agent's datagram I/O (--io) in phases 1-2: both (default) measures the native batch
+                                 I/O agent ("agent") and the JavaScript dgram agent ("agent-js") in the same run
   --out DIR                      output directory (default bench/out)`;
 
 interface Options {
@@ -80,8 +82,12 @@ interface Options {
   node: string;
   workers: number;
   agentScript?: string;
+  /** --io of the agents measured in phases 1-2, first = the one of phases 3-5; empty: not passed (--agent-script). */
+  agentIo: AgentIo[];
   out: string;
 }
+
+type AgentIo = 'native' | 'js';
 
 function numList(name: string, v: string): number[] {
   const a = v.split(',').map((s) => Number(s.trim()));
@@ -108,7 +114,7 @@ function parseOptions(argv: string[]): Options {
       'skip-node-baseline': { type: 'boolean', default: false }, 'no-raw': { type: 'boolean', default: false },
       'skip-name-rules': { type: 'boolean', default: false }, 'only-name-rules': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false }, 'node-arg': { type: 'string', multiple: true },
-      'node': { type: 'string' }, 'workers': { type: 'string' }, 'agent-script': { type: 'string' },
+      'node': { type: 'string' }, 'workers': { type: 'string' }, 'agent-script': { type: 'string' }, 'agent-io': { type: 'string' },
       'out': { type: 'string' }, 'help': { type: 'boolean', default: false },
     },
   });
@@ -118,6 +124,8 @@ function parseOptions(argv: string[]): Options {
   }
   if (v.target !== 'agent' && v.target !== 'node-reflector') throw new Error(`--target: "${v.target}" must be agent or node-reflector`);
   const quick = v.quick === true;
+  const agentIo = v['agent-io'] ?? 'both';
+  if (!['both', 'native', 'js'].includes(agentIo)) throw new Error(`--agent-io: "${agentIo}" must be both, native or js`);
   const raw = v['no-raw'] !== true && process.getuid?.() === 0;
   return {
     target: v.target,
@@ -140,6 +148,7 @@ function parseOptions(argv: string[]): Options {
     node: v.node ?? defaultAgentNode(),
     workers: v['agent-script'] ? 1 : num('workers', v.workers, os.cpus().length),
     agentScript: v['agent-script'] ? path.resolve(v['agent-script']) : undefined,
+    agentIo: v['agent-script'] ? [] : agentIo === 'both' ? ['native', 'js'] : [agentIo as AgentIo],
     out: path.resolve(v.out ?? path.join(BENCH_DIR, 'out')),
   };
 }
@@ -165,7 +174,8 @@ class Bench {
     this.agentScript = o.agentScript ?? path.join(ROOT, 'dist', 'agent', 'gwlb-agent.js');
     const s = o.sizes.length;
     this.totalSteps = (o.skipNameRules ? 0 : 1) + 1 + 2 * s + (o.skipListenRef ? 0 : s) + (o.skipNodeBaseline ? 0 : 1 + s)
-      + (o.skipLatency ? 0 : 2 * s * o.loads.length) + (o.skipRss ? 0 : 1) + (o.workers > 1 && o.target === 'agent' ? 1 + s : 0);
+      + (o.skipLatency ? 0 : 2 * s * o.loads.length) + (o.skipRss ? 0 : 1) + (o.workers > 1 && o.target === 'agent' ? 1 + s : 0)
+      + Math.max(0, o.agentIo.length - 1) * (1 + s + (o.skipLatency ? 0 : 2 * s * o.loads.length));
   }
 
   private header(msg: string): void {
@@ -185,11 +195,13 @@ class Bench {
     console.log(`GENEVE port ${this.port}; agent policy ${path.relative(ROOT, this.policyFile)}`);
   }
 
-  private startSut(workers = 1): Promise<Target> {
+  /** The system under test; `io` (default: the first of --agent-io) names it agent (native) or agent-js. */
+  private startSut(workers = 1, io: AgentIo | undefined = this.o.agentIo[0]): Promise<Target> {
     if (this.o.target === 'node-reflector') return startNodeReflector(BENCH_DIR, TARGET_IP, this.port, this.o.nodeArgs);
     return startAgent({
       script: this.agentScript, listen: TARGET_IP, port: this.port, policyFile: this.policyFile, nodeArgs: this.o.nodeArgs,
       node: this.o.node, workers: this.o.agentScript === undefined ? workers : undefined,
+      extraArgs: io === undefined ? [] : ['--io', io], nameSuffix: io === 'js' ? '-js' : '',
     });
   }
 
@@ -256,7 +268,7 @@ class Bench {
         target: o.target, flows: o.flows, sizes: o.sizes, loads: o.loads, window: o.window, durationS: o.duration,
         latencyDurationS: o.latencyDuration, rssFlows: o.skipRss ? 0 : o.rssFlows, nodeArgs: o.nodeArgs,
         agentScript: path.relative(ROOT, this.agentScript), agentNode: o.node, agentNodeVersion: execFileSync(o.node, ['-v']).toString().trim(), agentWorkers: 1, scalingWorkers: o.workers,
-        agentReplyMode: 'bound-port',
+        agentReplyMode: 'bound-port', agentIo: o.agentIo,
         referenceReplyMode: o.raw ? 'raw (IP_HDRINCL, both ports kept)' : 'listen (from the listening socket, ports swapped)',
         loadgenSend: o.raw ? 'raw socket sendmmsg' : 'one UDP socket per source port, sendto',
         policy: path.relative(ROOT, this.policyFile),
@@ -284,39 +296,52 @@ class Bench {
       for (const size of o.sizes) nodeCap.set(size, await this.capacity(nr, size));
       await nr.stop();
     }
-    // 2. agent capacity and latency
-    const sut = await this.startSut();
-    await this.warmUp(sut);
+    // 2. agent capacity and latency (each --agent-io variant), 3. the reference at the same offered loads
+    const variants: (AgentIo | undefined)[] = o.agentIo.length ? o.agentIo : [undefined];
     const agentCap = new Map<number, RunResult>();
-    for (const size of o.sizes) {
-      const a = await this.capacity(sut, size);
-      agentCap.set(size, a);
-      const r = refCap.get(size)!;
-      results.capacity.push({
-        innerSize: size, agent: a, reference: r, referenceListen: refListenCap.get(size), nodeReflector: nodeCap.get(size),
-        ratio: r.pps ? a.pps / r.pps : 0,
-      });
-    }
-    const agentLat: { size: number; pct: number; pps: number; res: RunResult }[] = [];
-    if (!o.skipLatency) {
+    let sutName = 'agent';
+    for (const [vi, io] of variants.entries()) {
+      const sut = await this.startSut(1, io);
+      if (vi === 0) sutName = sut.name;
+      await this.warmUp(sut);
+      const cap = new Map<number, RunResult>();
       for (const size of o.sizes) {
-        for (const pct of o.loads) {
-          const pps = Math.max(100, (agentCap.get(size)!.pps * pct) / 100);
-          agentLat.push({ size, pct, pps, res: await this.latency(sut, size, pct, pps) });
+        const a = await this.capacity(sut, size);
+        cap.set(size, a);
+        const r = refCap.get(size)!;
+        if (vi === 0) {
+          agentCap.set(size, a);
+          results.capacity.push({
+            innerSize: size, agent: a, reference: r, referenceListen: refListenCap.get(size), nodeReflector: nodeCap.get(size),
+            ratio: r.pps ? a.pps / r.pps : 0, agentIo: io,
+          });
+        } else {
+          const row = results.capacity.find((c) => c.innerSize === size)!;
+          row.others = [...(row.others ?? []), { name: sut.name, io, run: a, ratio: r.pps ? a.pps / r.pps : 0 }];
         }
       }
-    }
-    const metrics = await sut.metrics();
-    if (metrics !== undefined) writeFileSync(path.join(o.out, `${sut.name}-metrics.txt`), metrics);
-    await sut.stop();
-    // 3. reference latency at the same offered loads
-    if (!o.skipLatency) {
-      ref = await startReflector(this.reflector, TARGET_IP, this.port, this.o.raw ? 'raw' : 'listen');
-      for (const l of agentLat) {
-        const r = await this.latency(ref, l.size, l.pct, l.pps);
-        results.latency.push({ innerSize: l.size, loadPct: l.pct, targetPps: Math.round(l.pps), agent: l.res, reference: r });
+      const agentLat: { size: number; pct: number; pps: number; res: RunResult }[] = [];
+      if (!o.skipLatency) {
+        for (const size of o.sizes) {
+          for (const pct of o.loads) {
+            const pps = Math.max(100, (cap.get(size)!.pps * pct) / 100);
+            agentLat.push({ size, pct, pps, res: await this.latency(sut, size, pct, pps) });
+          }
+        }
       }
-      await ref.stop();
+      const metrics = await sut.metrics();
+      if (metrics !== undefined) writeFileSync(path.join(o.out, `${sut.name}-metrics.txt`), metrics);
+      await sut.stop();
+      if (!o.skipLatency) {
+        ref = await startReflector(this.reflector, TARGET_IP, this.port, this.o.raw ? 'raw' : 'listen');
+        for (const l of agentLat) {
+          const r = await this.latency(ref, l.size, l.pct, l.pps);
+          results.latency.push({
+            innerSize: l.size, loadPct: l.pct, targetPps: Math.round(l.pps), agent: l.res, reference: r, agentName: sut.name, agentIo: io,
+          });
+        }
+        await ref.stop();
+      }
     }
     // 4. memory with many tracked flows, on a fresh process
     if (!o.skipRss) results.memory = await this.memory();
@@ -336,7 +361,7 @@ class Bench {
       this.header('inspector in process: 1,000-name allowlist vs no name rules');
       results.nameRules = measureNameRules(o.duration >= 4 ? 15 : 7);
     }
-    results.notes.push(...benchNotes(results, sut.name, o.raw));
+    results.notes.push(...benchNotes(results, sutName, o.raw));
     return results;
   }
 

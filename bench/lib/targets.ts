@@ -112,6 +112,8 @@ export interface AgentStartOptions {
   readonly node?: string;
   /** --workers. @default - not passed (the agent's default) */
   readonly workers?: number;
+  /** Appended to the target's name (e.g. "-js" for the agent with --io js). @default '' */
+  readonly nameSuffix?: string;
 }
 
 export async function startAgent(o: AgentStartOptions): Promise<Target> {
@@ -122,7 +124,7 @@ export async function startAgent(o: AgentStartOptions): Promise<Target> {
   const proc = startProcess(o.node ?? process.execPath, [...(o.nodeArgs ?? []), o.script, '--listen', o.listen,
     '--port', String(o.port), '--health-port', String(healthPort), '--policy', o.policyFile,
     '--reply-mode', replyMode, ...workers, ...(o.extraArgs ?? [])]);
-  const name = o.workers === undefined || o.workers === 1 ? 'agent' : `agent-${o.workers}w`;
+  const name = (o.workers === undefined || o.workers === 1 ? 'agent' : `agent-${o.workers}w`) + (o.nameSuffix ?? '');
   await waitHealthy(proc, healthPort, name);
   return healthTarget(name, proc, o.port, healthPort, replyMode === 'bound-port');
 }

@@ -117,7 +117,7 @@ export class Agent implements HealthSource, AgentRuntime {
     this.dataplane = new Dataplane(
       {
         listen: config.listen, port: config.port, replyMode: config.replyMode, warn: (m, f) => this.warnLimited(m, f),
-        sendPath: config.sendPath === 'dgram' ? 'dgram' : 'native', reusePort: worker !== undefined,
+        sendPath: config.sendPath === 'dgram' ? 'dgram' : 'native', reusePort: worker !== undefined, io: config.io,
       },
       this.inspector,
       this.metrics,
@@ -163,11 +163,16 @@ export class Agent implements HealthSource, AgentRuntime {
       serverNameRules: this.inspector.policy.nameRules.length, workers: this.options.worker ? undefined : 1, drainSeconds: c.drainSeconds, tcpIdleSeconds: c.tcpIdleSeconds, udpIdleSeconds: c.udpIdleSeconds,
       maxFlows: c.maxFlows, recvBufferBytes: buffers.recv, sendBufferBytes: buffers.send, pid: process.pid,
       sendPath: this.dataplane.sendPath?.path.name, sendPathReason: this.dataplane.sendPath?.reason || undefined,
+      io: this.dataplane.io?.mode, ioReason: this.dataplane.io?.reason || undefined, ioAddon: this.dataplane.io?.source,
       selfProbe: this.probe && { from: this.probe.plan.source, to: this.probe.plan.target, intervalMs: this.probe.intervalMs },
     });
     if (this.options.worker !== undefined && this.options.worker.index > 0) return; // the first worker warns for all
     if (this.probe === null) {
       this.log.warn('self-probe disabled (--self-probe-interval-ms 0): /healthz does not check that packets get through the data path');
+    }
+    const io = this.dataplane.io;
+    if (io !== null && io.mode === 'js' && c.io === 'auto') {
+      this.log.warn('native batch I/O unavailable: datagrams go through node dgram (slower per packet)', { reason: io.reason });
     }
     if (c.replyMode === 'dgram') {
       this.log.warn('reply-mode dgram: replies leave from the listening port, so the GWLB source port is not kept', {
@@ -177,6 +182,7 @@ export class Agent implements HealthSource, AgentRuntime {
   }
 
   health(): HealthVerdict {
+    this.dataplane.syncCounters();
     const recent = this.sendWindow.recent();
     return evaluateHealth({
       draining: this.draining,
@@ -200,6 +206,8 @@ export class Agent implements HealthSource, AgentRuntime {
 
   /** Everything /metrics reports, as data (the worker supervisor sums these over the workers). */
   metricsSnapshot(): MetricsSnapshot {
+    this.dataplane.syncCounters();
+    const io = this.dataplane.io;
     return {
       counters: this.metrics,
       // The inspector counted the probe's verdicts too; customers see their own packets only.
@@ -216,6 +224,7 @@ export class Agent implements HealthSource, AgentRuntime {
       healthy: this.health().healthy,
       selfProbe: this.probeSnapshot(),
       serverNames: this.inspector.names.snapshot(this.inspector.nameDrops, this.inspector.policy.names !== null),
+      io: io === null ? undefined : { native: io.mode === 'native' ? 1 : 0, js: io.mode === 'js' ? 1 : 0 },
     };
   }
 
@@ -329,6 +338,7 @@ export class Agent implements HealthSource, AgentRuntime {
   }
 
   packetsOut(): number {
+    this.dataplane.syncCounters();
     return this.metrics.packetsOut;
   }
 
@@ -339,6 +349,7 @@ export class Agent implements HealthSource, AgentRuntime {
   }
 
   private tick(): void {
+    this.dataplane.syncCounters();
     this.sendWindow.sample(this.metrics.packetsOut, this.metrics.sendErrors);
     const lastError = this.dataplane.sender.lastError;
     if (lastError) {

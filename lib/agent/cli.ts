@@ -4,6 +4,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
+import { IO_MODES, IoMode } from './batch-io';
 import { AWS_HELP, AWS_OPTIONS, AwsConfig, parseAwsOptions } from './cloudwatch/options';
 import { isLogLevel, LOG_LEVELS, LogLevel } from './log';
 
@@ -33,6 +34,8 @@ export interface AgentConfig {
   readonly sendPath: SendPathMode;
   /** Data-plane workers; 0: one per vCPU (os.availableParallelism()). */
   readonly workers: number;
+  /** Datagram I/O: native batch I/O (recvmmsg/sendmmsg addon) or node's dgram. */
+  readonly io: IoMode;
   /** CloudWatch metrics and logs, policy from SSM (cloudwatch/options.ts). @default - none */
   readonly aws?: AwsConfig;
 }
@@ -50,6 +53,7 @@ export const DEFAULT_CONFIG: AgentConfig = {
   selfProbeIntervalMs: 2000,
   sendPath: 'auto',
   workers: 0,
+  io: 'auto',
 };
 
 /** Most --workers accepted. */
@@ -97,6 +101,10 @@ Options:
   --workers N|auto         Data-plane worker threads, each with its own SO_REUSEPORT GENEVE socket
                            (1-${MAX_WORKERS}, or auto: one per vCPU). Default auto. Needs node 22.12+; on older
                            node the agent runs one worker and says so at start.
+  --io MODE                auto: receive and reply in batches (recvmmsg/sendmmsg) through the prebuilt
+                           native addon shipped in the bundle (x86_64 and arm64 Linux), else node's
+                           dgram API, saying why at start (default). native: the addon or refuse to
+                           start. js: always node's dgram API.
   --help                   Show this help and exit
 
 ${AWS_HELP}
@@ -118,6 +126,7 @@ const OPTIONS = {
   'self-probe-interval-ms': { type: 'string' },
   'send-path': { type: 'string' },
   'workers': { type: 'string' },
+  'io': { type: 'string' },
   'help': { type: 'boolean' },
   ...AWS_OPTIONS,
 } as const;
@@ -144,6 +153,7 @@ export function parseCli(argv: readonly string[]): CliResult {
     selfProbeIntervalMs: selfProbeInterval(str('self-probe-interval-ms')),
     sendPath: oneOf('--send-path', str('send-path'), SEND_PATH_MODES, DEFAULT_CONFIG.sendPath),
     workers: str('workers') === 'auto' ? 0 : integer('--workers', str('workers'), DEFAULT_CONFIG.workers, 1, MAX_WORKERS, 'is not a whole number or auto'),
+    io: oneOf('--io', str('io'), IO_MODES, DEFAULT_CONFIG.io),
     aws: parseAwsOptions(str),
   };
   if (config.aws?.policyParameter !== undefined && config.policyFile !== undefined) {

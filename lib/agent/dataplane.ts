@@ -22,15 +22,13 @@
  * the listening socket's state is checked with the rest of /healthz.
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { u16, u32 } from './bytes';
+import { BatchHost, BatchPlane, IoChoice } from './batch-dataplane';
+import type { IoMode } from './batch-io';
 import type { ReplyMode } from './cli';
 import { DROP_REASON_COUNT, DropReason } from './drop-reasons';
 import { decodeInto, GeneveView } from './geneve';
-import {
-  AWS_ENI_ID_DATA, AWS_OPTION_CLASS, AWS_OPTION_ENI_ID, GENEVE_BASE_LENGTH, GENEVE_OPTION_HEADER_LENGTH, OPT_LENGTH_MASK,
-  OPT_OFF_CLASS, OPT_OFF_LENGTH, OPT_OFF_TYPE,
-} from './geneve-format';
 import { AgentMetrics } from './metrics';
+import { isOtherEniAtUsualPlace, isProbeSource, ProbeEndpoint } from './probe-packet';
 import { BoundPortReplier, DEFAULT_MAX_REPLY_SOCKETS } from './reply-bound-port';
 import { isLoopbackIPv4, ReplyContext, Replier, SendTracker } from './reply-common';
 import { ListenSocketReplier } from './reply-dgram';
@@ -60,49 +58,12 @@ export interface DataplaneOptions {
   readonly sendPath?: SendPathName;
   /** SO_REUSEPORT on the listening and reply sockets (one Dataplane per worker). @default false */
   readonly reusePort?: boolean;
+  /** Native batch I/O (batch-dataplane.ts): auto falls back to the dgram path by itself. @default 'js' */
+  readonly io?: IoMode;
 }
 
-/** What the data plane needs from the self-probe (implemented by SelfProbe). */
-export interface ProbeEndpoint {
-  /** The random 64-bit ENI id the probe writes into its packets, as two u32 halves. */
-  readonly eniIdHigh: number;
-  readonly eniIdLow: number;
-  /** True for the (address, port) the probe sends its requests from. */
-  isRequestSource(address: string, port: number): boolean;
-  /**
-   * A probe datagram from elsewhere: the reply itself, when it comes back to the listening
-   * socket (with --listen 0.0.0.0 the listening socket owns every address's port).
-   */
-  onReply(msg: Buffer, address: string, port: number): void;
-  /** The agent dropped a probe request for `reason` (a DropReason code). */
-  onDropped(reason: number): void;
-}
-
-/**
- * True when the self-probe's packet may bypass the policy verdict: outer source in 127/8 AND
- * ENI id equal to the probe's startup nonce. A GWLB never sends from 127/8 (and the kernel
- * drops 127/8 sources arriving on a real interface as martians), so nothing from the network
- * qualifies; a local process would have to guess 64 random bits. Only policy verdicts are
- * waived: the probe is decoded and inspected like any packet, other drop reasons still drop it.
- */
-export function isProbeSource(address: string, eniIdHigh: number, eniIdLow: number, probe: ProbeEndpoint): boolean {
-  return isLoopbackIPv4(address) && eniIdHigh === probe.eniIdHigh && eniIdLow === probe.eniIdLow;
-}
-
-/**
- * True when the first GENEVE option is where GWLB (and the probe) put it, an AWS ENI id option
- * (class 0x0108, type 0x01, 8 data bytes), and holds another ENI id than the probe's. Then the
- * packet is not the probe's: decodeInto would either read that ENI id or fail (a repeated or
- * overrunning option). False means "decode to find out".
- */
-export function isOtherEniAtUsualPlace(msg: Buffer, probe: ProbeEndpoint): boolean {
-  const opt = GENEVE_BASE_LENGTH;
-  const data = opt + GENEVE_OPTION_HEADER_LENGTH;
-  if (msg.length < data + AWS_ENI_ID_DATA) return false;
-  if (u16(msg, opt + OPT_OFF_CLASS) !== AWS_OPTION_CLASS) return false;
-  if (msg[opt + OPT_OFF_TYPE] !== AWS_OPTION_ENI_ID || (msg[opt + OPT_OFF_LENGTH] & OPT_LENGTH_MASK) * 4 !== AWS_ENI_ID_DATA) return false;
-  return u32(msg, data) !== probe.eniIdHigh || u32(msg, data + 4) !== probe.eniIdLow;
-}
+export type { ProbeEndpoint } from './probe-packet';
+export { isOtherEniAtUsualPlace, isProbeSource } from './probe-packet';
 
 export interface SocketBufferSizes {
   readonly recv: number;
@@ -124,6 +85,9 @@ export class Dataplane {
   private readonly probeView = new GeneveView();
   private inProbe = false;
   private sendPathChoice: SendPathChoice | null = null;
+  /** Native batch I/O, when it took the listening socket. */
+  private batch: BatchPlane | null = null;
+  private ioChoice: IoChoice | null = null;
 
   constructor(
     private readonly opts: DataplaneOptions,
@@ -163,8 +127,15 @@ export class Dataplane {
         socket.on('close', this.onClose);
         const sizes = this.setBufferSizes(socket);
         this.replier = this.createReplier(socket);
+        try {
+          this.attachIo(socket);
+        } catch (err) {
+          this.socket = null;
+          try { socket.close(); } catch { /* closing anyway */ }
+          reject(err);
+          return;
+        }
         this.bound = true;
-        socket.on('message', this.onMessage);
         resolve(sizes);
       });
     });
@@ -187,7 +158,13 @@ export class Dataplane {
         socket.connect(port, address, () => {
           socket.off('error', fail);
           socket.on('error', this.onSocketError);
-          socket.on('message', this.onMessage);
+          try {
+            if (this.batch !== null) this.batch.watch(socket, this.socket as Socket, false);
+            else socket.on('message', this.onMessage);
+          } catch (err) {
+            fail(err as NodeJS.ErrnoException);
+            return;
+          }
           socket.unref();
           this.intake = socket;
           resolve(socket.address().port);
@@ -235,10 +212,9 @@ export class Dataplane {
     }
   };
 
-  private isProbePacket(msg: Buffer, address: string): boolean {
+  private isProbePacket(msg: Buffer, address: string, v: GeneveView = this.probeView): boolean {
     const probe = this.probe as ProbeEndpoint;
     if (isOtherEniAtUsualPlace(msg, probe)) return false; // the common case, without a second decode
-    const v = this.probeView;
     if (decodeInto(msg, 0, msg.length, v) !== DropReason.NONE) return false; // the inspector will count it
     return isProbeSource(address, v.eniIdHigh, v.eniIdLow, probe);
   }
@@ -269,6 +245,39 @@ export class Dataplane {
       return;
     }
     (this.replier as Replier).reply(msg, rinfo.address, rinfo.port, this.probeSender);
+  }
+
+  /** Native batch I/O on the listening socket as opts.io asks, else node's 'message' events. Throws for --io native. */
+  private attachIo(socket: Socket): void {
+    const o = this.opts;
+    const host: BatchHost = {
+      inspector: this.inspector, metrics: this.metrics, sender: this.sender, probeMetrics: this.probeMetrics,
+      probeSender: this.probeSender, probeVerdicts: this.probeVerdicts, warn: o.warn,
+      probe: () => this.probe,
+      setInspectingProbe: (on) => { this.inProbe = on; },
+      isProbePacket: (msg, address, view) => this.isProbePacket(msg, address, view),
+    };
+    const r = BatchPlane.attach(socket, host, {
+      io: o.io ?? 'js', listenAddress: o.listen, listenPort: socket.address().port, replyMode: o.replyMode,
+      reusePort: o.reusePort === true, maxSockets: o.maxReplySockets ?? DEFAULT_MAX_REPLY_SOCKETS,
+    });
+    if (r instanceof BatchPlane) {
+      this.batch = r;
+      this.ioChoice = r.choice;
+    } else {
+      this.ioChoice = r;
+      socket.on('message', this.onMessage);
+    }
+  }
+
+  /** The I/O path (null before start): native batch I/O or node's dgram, and why. */
+  get io(): IoChoice | null {
+    return this.ioChoice;
+  }
+
+  /** Fold native I/O counters into the metrics (nothing to do on the dgram path). */
+  syncCounters(): void {
+    if (this.batch !== null) this.batch.sync();
   }
 
   private readonly onSocketError = (err: Error): void => {
@@ -316,12 +325,13 @@ export class Dataplane {
   }
 
   get replySockets(): number {
-    return this.replier ? this.replier.openSockets : 0;
+    return (this.replier ? this.replier.openSockets : 0) + (this.batch ? this.batch.openSockets : 0);
   }
 
   /** Timer housekeeping (retry failed reply binds). */
   sweep(nowMs: number = Date.now()): void {
     if (this.replier) this.replier.sweep(nowMs);
+    if (this.batch) this.batch.sweep(nowMs);
   }
 
   /** Local address of the listening socket (port 0 resolves here). */
@@ -336,6 +346,9 @@ export class Dataplane {
   close(): Promise<void> {
     const socket = this.socket;
     this.socket = null;
+    const batch = this.batch;
+    this.batch = null;
+    if (batch) batch.close(); // before the sockets: it holds duplicates of their descriptors
     const intake = this.intake;
     this.intake = null;
     if (intake) {

@@ -105,5 +105,8 @@ export function sumSnapshots(workers: readonly MetricsSnapshot[], own: Superviso
     healthy: own.healthy,
     selfProbe: sumProbes(workers.flatMap((w) => (w.selfProbe ? [w.selfProbe] : []))),
     serverNames: sumServerNames(workers.flatMap((w) => (w.serverNames ? [w.serverNames] : []))),
+    io: workers.some((w) => w.io) ? {
+      native: workers.reduce((n, w) => n + (w.io?.native ?? 0), 0), js: workers.reduce((n, w) => n + (w.io?.js ?? 0), 0),
+    } : undefined,
   };
 }

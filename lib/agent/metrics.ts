@@ -86,6 +86,14 @@ export interface MetricsSnapshot {
   readonly workers?: WorkersSnapshot;
   /** @default - no server-name metrics */
   readonly serverNames?: ServerNameSnapshot;
+  /** Data planes on each I/O path (one agent: 1 and 0; several workers: summed). @default - not reported */
+  readonly io?: IoSnapshot;
+}
+
+/** How many data planes run native batch I/O and how many node's dgram (batch-dataplane.ts). */
+export interface IoSnapshot {
+  readonly native: number;
+  readonly js: number;
 }
 
 /** The worker supervisor's state. */
@@ -168,6 +176,7 @@ export const METRIC = {
   serverNameVerdicts: 'gwlb_agent_server_name_verdicts_total',
   serverNameDrops: 'gwlb_agent_server_name_flow_drops_total',
   serverNamePending: 'gwlb_agent_server_name_pending_flows',
+  io: 'gwlb_agent_io',
 } as const;
 
 function families(s: MetricsSnapshot): Family[] {
@@ -205,7 +214,17 @@ function families(s: MetricsSnapshot): Family[] {
     ...(s.selfProbe ? selfProbeFamilies(s.selfProbe) : []),
     ...(s.workers ? workerFamilies(s.workers) : []),
     ...(s.serverNames ? serverNameFamilies(s.serverNames) : []),
+    ...(s.io ? [ioFamily(s.io)] : []),
   ];
+}
+
+function ioFamily(io: IoSnapshot): Family {
+  return {
+    name: METRIC.io,
+    type: 'gauge',
+    help: 'Data planes by datagram I/O path: native (recvmmsg/sendmmsg addon) or js (node dgram).',
+    samples: [{ labels: { mode: 'native' }, value: io.native }, { labels: { mode: 'js' }, value: io.js }],
+  };
 }
 
 function workerFamilies(w: WorkersSnapshot): Family[] {

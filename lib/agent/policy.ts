@@ -133,8 +133,11 @@ export function ruleMatches(rule: CompiledRule, p: ParsedPacket, buf: Buffer): b
     const pattern = rule.payload;
     const end = p.payloadOffset + p.payloadLength;
     if (p.payloadLength < pattern.length) return false;
+    // indexOf searches to the end of the buffer: when the packet is one of many in a larger buffer
+    // (native batch I/O, batch-io.ts), search a view that ends with the payload, not the whole buffer.
+    const hay = buf.length > end ? buf.subarray(0, end) : buf;
     // indexOf finds the first occurrence at or after the start; if that one crosses `end`, all later ones do.
-    const at = buf.indexOf(pattern, p.payloadOffset);
+    const at = hay.indexOf(pattern, p.payloadOffset);
     if (at < 0 || at + pattern.length > end) return false;
   }
   return true;

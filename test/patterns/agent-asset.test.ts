@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { AgentAsset } from '../../lib/patterns';
 import { AGENT_BUNDLE_FILE_NAME, prebuiltAgentPath } from '../../lib/patterns/agent-asset';
+import { ELF_MACHINES, embeddedAddonMachines } from '../agent/runtime/embedded-addons';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -23,7 +24,10 @@ describe('AgentAsset', () => {
       const staged = readdirSync(assembly.directory).filter((f) => f.startsWith('asset.') && f.endsWith('.js'));
       expect(staged).toHaveLength(1);
       const prebuilt = readFileSync(path.join(ROOT, 'dist', 'agent', AGENT_BUNDLE_FILE_NAME));
-      expect(readFileSync(path.join(assembly.directory, staged[0])).equals(prebuilt)).toBe(true);
+      const stagedBytes = readFileSync(path.join(assembly.directory, staged[0]));
+      expect(stagedBytes.equals(prebuilt)).toBe(true);
+      // The appliances get the native batch I/O addons of both architectures inside that one file.
+      expect(embeddedAddonMachines(stagedBytes.toString('utf8'))).toEqual(ELF_MACHINES);
       const manifest = JSON.parse(readFileSync(path.join(assembly.directory, 'Stack.assets.json'), 'utf8'));
       const files = (Object.values(manifest.files) as Array<{ source: { path: string; packaging: string } }>)
         .filter((f) => f.source.path.endsWith('.js'));

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ELF_MACHINES, embeddedAddonMachines } from './embedded-addons';
 import { ROOT } from './harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -17,6 +18,8 @@ describe('scripts/bundle-agent.js', () => {
       expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
       expect(fs.statSync(out).mode & 0o111).toBe(0o111);
       expect(text).not.toMatch(/require\(["']aws-cdk-lib|require\(["']constructs/);
+      // Both appliance architectures' native batch I/O addons, embedded: no compiler on the appliance.
+      expect(embeddedAddonMachines(text)).toEqual(ELF_MACHINES);
       // Runs directly through the shebang, without node on the command line.
       expect(execFileSync(out, ['--help'], { encoding: 'utf8' })).toContain('Usage: gwlb-agent');
     } finally {

@@ -11,7 +11,7 @@ describe('parseCli', () => {
     expect(config([])).toEqual({
       listen: '0.0.0.0', port: 6081, healthPort: 8080, policyFile: undefined, drainSeconds: 0, logLevel: 'info',
       replyMode: 'bound-port', tcpIdleSeconds: 350, udpIdleSeconds: 120, maxFlows: 1_000_000,
-      selfProbeIntervalMs: 2000, sendPath: 'auto', workers: 0,
+      selfProbeIntervalMs: 2000, sendPath: 'auto', workers: 0, io: 'auto',
     });
     expect(DEFAULT_CONFIG.port).toBe(6081);
   });
@@ -21,11 +21,11 @@ describe('parseCli', () => {
       '--listen', '10.0.0.5', '--port=7000', '--health-port', '9090', '--policy', '/etc/gwlb-agent/policy.json',
       '--drain-seconds', '30', '--log-level', 'debug', '--reply-mode', 'dgram', '--tcp-idle-seconds', '600',
       '--udp-idle-seconds', '60', '--max-flows', '5000', '--self-probe-interval-ms', '500', '--send-path=dgram',
-      '--workers', '3',
+      '--workers', '3', '--io', 'native',
     ])).toEqual({
       listen: '10.0.0.5', port: 7000, healthPort: 9090, policyFile: '/etc/gwlb-agent/policy.json', drainSeconds: 30,
       logLevel: 'debug', replyMode: 'dgram', tcpIdleSeconds: 600, udpIdleSeconds: 60, maxFlows: 5000,
-      selfProbeIntervalMs: 500, sendPath: 'dgram', workers: 3,
+      selfProbeIntervalMs: 500, sendPath: 'dgram', workers: 3, io: 'native',
     });
   });
 
@@ -87,6 +87,7 @@ describe('parseCli', () => {
     [['--self-probe-interval-ms=1.5'], '--self-probe-interval-ms: "1.5" is not a whole number of milliseconds (0 or 100-60000)'],
     [['--self-probe-interval-ms', '2s'], '--self-probe-interval-ms: "2s" is not a whole number of milliseconds (0 or 100-60000)'],
     [['--send-path', 'native'], '--send-path: "native" is not one of auto, dgram'],
+    [['--io', 'uring'], '--io: "uring" is not one of auto, native, js'],
     [['--workers', '0'], '--workers: "0" is not a whole number or auto (1-1024)'],
     [['--workers', 'all'], '--workers: "all" is not a whole number or auto (1-1024)'],
     [['--workers', '1025'], '--workers: "1025" is not a whole number or auto (1-1024)'],

@@ -12,6 +12,7 @@ function worker(packetsIn: number, lag: number, probeAge: number, reloads: numbe
     counters: c, drops: [{ reason: 'policy', count: 1 }, { reason: 'flow_blocked', count: packetsIn }], activeFlows: 10,
     policyGeneration: 7, policyRules: 9, replySockets: 2, logSuppressed: 1, eventLoopLagSeconds: lag, draining: false,
     healthy: true, selfProbe: { results: { ok: 2, timeout: 1, mismatch: 0 }, lastSuccessAgeSeconds: probeAge, consecutiveFailures: 1, traffic },
+    io: reloads > 1 ? { native: 0, js: 1 } : { native: 1, js: 0 },
   };
 }
 
@@ -31,5 +32,10 @@ describe('sumSnapshots', () => {
     expect([sum.policyGeneration, sum.policyRules, sum.draining, sum.healthy]).toEqual([1, 2, true, false]);
     expect(sum.selfProbe).toMatchObject({ results: { ok: 4, timeout: 2, mismatch: 0 }, lastSuccessAgeSeconds: 3, consecutiveFailures: 1 });
     expect(sum.selfProbe?.traffic.packetsIn).toBe(6);
+    expect(sum.io).toEqual({ native: 2, js: 0 });
+    const mixed = sumSnapshots([worker(1, 0, 1, 1), worker(1, 0, 1, 2)], {
+      counters: own, policyGeneration: 1, policyRules: 2, draining: false, healthy: true, eventLoopLagSeconds: 0, logSuppressed: 0,
+    });
+    expect(mixed.io).toEqual({ native: 1, js: 1 }); // one worker fell back: both paths show
   });
 });

@@ -30,6 +30,7 @@ function snapshot(over: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
     },
     workers: { configured: 2, running: 1, restarts: 3, packetsIn: [6, 4], sharedBlockedFlows: 8, sharedBlockEvictions: 1 },
     serverNames: { outcomes: [{ outcome: 'name_rule', count: 1 }], drops: [{ rule: 'r', name: 'a.example', count: 1 }], pendingFlows: 0 },
+    io: { native: 2, js: 1 },
     ...over,
   };
 }
@@ -73,6 +74,7 @@ describe('renderMetrics', () => {
     expect(text).toContain('\ngwlb_agent_active_flows 5\n');
     expect(text).toContain('\ngwlb_agent_policy_generation 3\n');
     expect(text).toContain('\ngwlb_agent_policy_rules 4\n');
+    expect(text).toContain('\ngwlb_agent_io{mode="native"} 2\ngwlb_agent_io{mode="js"} 1\n');
     expect(text).toContain('\ngwlb_agent_reply_sockets 6\n');
     expect(text).toContain('\ngwlb_agent_log_events_suppressed_total 9\n');
     expect(text).toContain('\ngwlb_agent_event_loop_lag_seconds 0.012\n');

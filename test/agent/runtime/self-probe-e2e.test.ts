@@ -20,7 +20,9 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-describe.each(['127.0.0.1', '0.0.0.0'])('gwlb-agent --listen %s with a default-drop policy', (listen) => {
+describe.each([
+  ['127.0.0.1', 'native'], ['127.0.0.1', 'js'], ['0.0.0.0', 'native'], ['0.0.0.0', 'js'],
+])('gwlb-agent --listen %s --io %s with a default-drop policy', (listen, io) => {
   let agent: AgentProcess;
   let port: number;
   let healthPort: number;
@@ -29,7 +31,8 @@ describe.each(['127.0.0.1', '0.0.0.0'])('gwlb-agent --listen %s with a default-d
   beforeAll(async () => {
     port = await freeUdpPort();
     healthPort = await freeTcpPort();
-    agent = AgentProcess.spawn(['--listen', listen, '--port', String(port), '--health-port', String(healthPort), '--policy', policyFile]);
+    agent = AgentProcess.spawn(['--listen', listen, '--port', String(port), '--health-port', String(healthPort), '--policy', policyFile,
+      '--io', io]);
     await agent.waitForLog('gwlb-agent started', 20000);
   });
   afterAll(() => agent?.stop());

@@ -110,6 +110,19 @@ describe('isOtherEniAtUsualPlace (the data plane\'s shortcut before decoding a l
     expect(isOtherEniAtUsualPlace(critical, probe)).toBe(false);
     expect(isOtherEniAtUsualPlace(packet(0x3333333344444444n).subarray(0, 19), probe)).toBe(false);
   });
+
+  test('the same answers for a datagram at an offset of a larger buffer (native batch I/O slots)', () => {
+    const at = (p: Buffer, length = p.length): [Buffer, number, number] => {
+      const big = Buffer.alloc(200 + p.length, 0xee);
+      p.copy(big, 100);
+      return [big, 100, length];
+    };
+    expect(isOtherEniAtUsualPlace(...withProbe(at(packet(0x1111111122222223n))))).toBe(true);
+    expect(isOtherEniAtUsualPlace(...withProbe(at(packet(0x1111111122222222n))))).toBe(false);
+    expect(isOtherEniAtUsualPlace(...withProbe(at(packet(0x3333333344444444n), 19)))).toBe(false); // short, though the buffer goes on
+  });
+  const withProbe = ([buf, offset, length]: [Buffer, number, number]): Parameters<typeof isOtherEniAtUsualPlace> =>
+    [buf, probe, offset, length];
 });
 
 /** A local address outside 127/8 (e.g. eth0), if the machine has one. */
