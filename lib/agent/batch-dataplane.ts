@@ -19,7 +19,7 @@ import { GeneveView } from './geneve';
 import type { AgentMetrics } from './metrics';
 import { isOtherEniAtUsualPlace, ProbeEndpoint } from './probe-packet';
 import { FAILED_RETRY_MS } from './reply-bound-port';
-import { isLoopbackIPv4, SendTracker } from './reply-common';
+import { SendTracker } from './reply-common';
 import { sendError } from './udp-send';
 
 /** Which I/O path a data plane runs, and why (empty for the preferred one). */
@@ -210,7 +210,8 @@ export class BatchPlane {
       if (isOtherEniAtUsualPlace(view.data, probe, offset, length)) return -1;
       const msg = view.data.subarray(offset, offset + length);
       const address = u32ToIpv4(addr);
-      if (!isLoopbackIPv4(address) || !h.isProbePacket(msg, address, this.probeView)) return -1;
+      // onBatch only calls this for sources in 127/8, so the address is a loopback one already.
+      if (!h.isProbePacket(msg, address, this.probeView)) return -1;
       if (!probe.isRequestSource(address, port)) {
         probe.onReply(Buffer.from(msg), address, port); // a copy: the slot is reused by the next batch
         return VERDICT_DROP;
